@@ -1,0 +1,32 @@
+// `dapr-ts sidecar`: parse daprd's flags, start, and stop on SIGTERM/SIGINT
+// (draining in-flight requests) with exit code 0; a fatal start-up error
+// (e.g. a component that fails without ignoreErrors) exits 1 naming the cause.
+import { parseSidecarFlags } from "../sidecar/runtime/flags.js";
+import { Sidecar } from "../sidecar/runtime/sidecar.js";
+
+export async function main(argv: string[]): Promise<number> {
+  let opts;
+  try {
+    opts = parseSidecarFlags(argv);
+  } catch (err) {
+    process.stderr.write(`dapr-ts sidecar: ${(err as Error).message}\n`);
+    return 2;
+  }
+  let done!: (code: number) => void;
+  const finished = new Promise<number>((r) => (done = r));
+  const sidecar = new Sidecar(opts, { onShutdownRequested: () => void stop("shutdown API") });
+  const stop = async (reason: string) => {
+    await sidecar.stop(reason);
+    done(0);
+  };
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  process.once("SIGINT", () => void stop("SIGINT"));
+  try {
+    await sidecar.start();
+  } catch (err) {
+    sidecar.logger.fatal("sidecar failed to start", { error: (err as Error).message });
+    await sidecar.stop("start-up failed").catch(() => {});
+    return 1;
+  }
+  return finished;
+}

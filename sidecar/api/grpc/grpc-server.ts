@@ -1,0 +1,51 @@
+// The sidecar's gRPC API server: the `dapr.proto.runtime.v1.Dapr` service with
+// every RPC present; building blocks supply handlers, the rest answer
+// UNIMPLEMENTED with their name. Other services (workflow, internal) can be added.
+import * as grpc from "@grpc/grpc-js";
+import { daprService } from "./protos.js";
+import { unimplemented, withToken, type GrpcHandlers } from "./grpc-helpers.js";
+
+export interface ExtraService {
+  service: grpc.ServiceDefinition;
+  handlers: GrpcHandlers;
+  /** Whether the API token applies (true for app-facing services). */
+  tokenProtected: boolean;
+}
+
+export interface GrpcApiOptions {
+  apiToken?: string;
+  handlers: GrpcHandlers;
+  maxMessageSize: number;
+  extraServices?: ExtraService[];
+}
+
+export function buildGrpcApi(opts: GrpcApiOptions): { server: grpc.Server; implemented: string[] } {
+  const server = new grpc.Server({
+    "grpc.max_receive_message_length": opts.maxMessageSize,
+    "grpc.max_send_message_length": opts.maxMessageSize,
+  });
+  const service = daprService();
+  const impl: GrpcHandlers = {};
+  const implemented: string[] = [];
+  for (const rpc of Object.keys(service)) {
+    const h = opts.handlers[rpc];
+    if (opts.handlers[rpc]) implemented.push(rpc);
+    impl[rpc] = withToken(h ?? unimplemented(rpc), opts.apiToken);
+  }
+  server.addService(service, impl);
+  for (const extra of opts.extraServices ?? []) {
+    const wrapped: GrpcHandlers = {};
+    for (const rpc of Object.keys(extra.service)) {
+      const h = extra.handlers[rpc] ?? unimplemented(rpc);
+      wrapped[rpc] = extra.tokenProtected ? withToken(h, opts.apiToken) : h;
+    }
+    server.addService(extra.service, wrapped);
+  }
+  return { server, implemented };
+}
+
+export function bindGrpc(server: grpc.Server, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+  });
+}

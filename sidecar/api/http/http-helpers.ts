@@ -1,0 +1,56 @@
+// Small request/response helpers every HTTP adapter shares: Dapr's error body,
+// `metadata.*` query parameters, and JSON bodies parsed with Dapr's errors.
+import type { Request, Response } from "express";
+import { DaprError, Errors } from "../../errors/catalog.js";
+
+export function sendError(res: Response, err: unknown): void {
+  const e = err instanceof DaprError ? err : Errors.internal(err instanceof Error ? err.message : String(err));
+  res.status(e.httpStatus).json(e.toJSON());
+}
+
+/** `?metadata.ttlInSeconds=5&metadata.contentType=x` -> { ttlInSeconds: "5", contentType: "x" }; the first value wins. */
+export function metadataFromQuery(req: Request): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.query)) {
+    if (!k.startsWith("metadata.")) continue;
+    const value = Array.isArray(v) ? v[0] : v;
+    if (typeof value === "string") out[k.slice("metadata.".length)] = value;
+  }
+  return out;
+}
+
+/** The raw body as a Buffer (the server reads every body raw, up to --max-body-size). */
+export function rawBody(req: Request): Buffer {
+  return Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+}
+
+/** Parses the body as JSON; a malformed body is ERR_MALFORMED_REQUEST (400). */
+export function jsonBody(req: Request): unknown {
+  const buf = rawBody(req);
+  if (buf.length === 0) throw Errors.malformedRequest("request body is empty");
+  try {
+    return JSON.parse(buf.toString("utf8"));
+  } catch (err) {
+    throw Errors.malformedRequest((err as Error).message);
+  }
+}
+
+type AsyncHandler = (req: Request, res: Response) => Promise<void> | void;
+
+/** Wraps an async route so any thrown DaprError becomes Dapr's error response. */
+export function route(fn: AsyncHandler) {
+  return (req: Request, res: Response): void => {
+    Promise.resolve()
+      .then(() => fn(req, res))
+      .catch((err) => {
+        if (!res.headersSent) sendError(res, err);
+        else res.end();
+      });
+  };
+}
+
+/** A path parameter as a string (express 5 types them loosely). */
+export function param(req: Request, name: string): string {
+  const v = (req.params as Record<string, string | string[] | undefined>)[name];
+  return Array.isArray(v) ? v.join("/") : (v ?? "");
+}

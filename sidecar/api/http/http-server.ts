@@ -1,0 +1,64 @@
+// The sidecar's HTTP API server: token check, body limit, metrics, the
+// building blocks' routes, Dapr's error body for everything that fails.
+import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import { Errors } from "../../errors/catalog.js";
+import type { Logger } from "../../log/logger.js";
+import { sendError } from "./http-helpers.js";
+import { httpMetrics } from "./http-metrics.js";
+
+export interface HttpApiOptions {
+  appId: string;
+  maxBodySize: number;
+  apiToken?: string;
+  logger: Logger;
+  enableApiLogging?: boolean;
+  /** Each building block adds its routes here. */
+  routes: ((router: Router) => void)[];
+  /** Requests the routes do not match (Dapr sends them to service invocation). */
+  fallback?: (req: Request, res: Response) => void;
+  /** Requests that must not be buffered (streamed service invocation). */
+  streamed?: (req: Request) => boolean;
+}
+
+const tokenExempt = new Set(["/v1.0/healthz", "/v1.0/healthz/outbound"]);
+
+export function buildHttpApi(opts: HttpApiOptions): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.disable("etag");
+  app.set("query parser", "extended");
+  app.use(httpMetrics(opts.appId));
+  if (opts.enableApiLogging) {
+    const log = opts.logger.child("api-log");
+    app.use((req, _res, next) => { log.info("HTTP API called", { method: req.method, path: req.path }); next(); });
+  }
+  if (opts.apiToken) app.use(apiTokenCheck(opts.apiToken));
+
+  const raw = express.raw({ type: () => true, limit: opts.maxBodySize });
+  app.use((req, res, next) => (opts.streamed?.(req) ? next() : raw(req, res, next)));
+
+  const router = express.Router({ strict: false });
+  for (const add of opts.routes) add(router);
+  app.use(router);
+
+  app.use((req: Request, res: Response) => {
+    if (opts.fallback) return opts.fallback(req, res);
+    sendError(res, Errors.notFound(`${req.method} ${req.path}`));
+  });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e.type === "entity.too.large") return sendError(res, Errors.bodyTooLarge(opts.maxBodySize));
+    if (e.status === 400) return sendError(res, Errors.malformedRequest(e.message ?? "bad request"));
+    opts.logger.error("unhandled HTTP error", { error: e.message });
+    sendError(res, err);
+  });
+  return app;
+}
+
+/** Dapr answers a missing or wrong token with 401 and a plain-text body. */
+function apiTokenCheck(token: string) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (tokenExempt.has(req.path) || req.header("dapr-api-token") === token) return next();
+    res.status(401).type("text/plain").send("invalid api token");
+  };
+}

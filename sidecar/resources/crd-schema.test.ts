@@ -1,0 +1,622 @@
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { findCrdsDir, knownResources, loadCrds, validateResource, type JsonSchemaProps } from "./crd-schema.js";
+
+// The examples below are taken from Dapr's documentation (component-secrets,
+// resiliency overview, subscription methods, configuration overview, mTLS,
+// name resolution, API allowlist pages) and the project's seed, not written to fit.
+const docs = {
+  redisWithSecretRef: `
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: statestore
+  namespace: default
+spec:
+  type: state.redis
+  version: v1
+  metadata:
+  - name: redisHost
+    value: localhost:6379
+  - name: redisPassword
+    secretKeyRef:
+      name: redis-secret
+      key:  redis-password
+auth:
+  secretStore: kubernetes
+`,
+  redisWithEnvRef: `
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: statestore
+spec:
+  type: state.redis
+  version: v1
+  initTimeout: 1m
+  ignoreErrors: true
+  metadata:
+  - name: redisHost
+    envRef: REDIS_HOST
+  - name: enableTLS
+    value: false
+  - name: maxRetries
+    value: 3
+scopes:
+  - order-processor
+  - checkout
+`,
+  seedResiliency: `
+apiVersion: dapr.io/v1alpha1
+kind: Resiliency
+metadata:
+  name: app-resiliency
+spec:
+  policies:
+    timeouts:
+      general: 5s
+      important: 30s
+    retries:
+      pubsubRetry:
+        policy: exponential
+        maxInterval: 10s
+        maxRetries: 5
+      serviceRetry:
+        policy: constant
+        duration: 1s
+        maxRetries: 3
+    circuitBreakers:
+      paymentCircuitBreaker:
+        maxRequests: 3
+        interval: 10s
+        timeout: 30s
+        trip: consecutiveFailures >= 5
+  targets:
+    apps:
+      payment-service:
+        timeout: important
+        retry: serviceRetry
+        circuitBreaker: paymentCircuitBreaker
+      inventory-service:
+        timeout: general
+        retry: serviceRetry
+    components:
+      order-pubsub:
+        outbound:
+          retry: pubsubRetry
+`,
+  docsResiliency: `
+apiVersion: dapr.io/v1alpha1
+kind: Resiliency
+metadata:
+  name: myresiliency
+scopes:
+  - app1
+  - app2
+spec:
+  policies:
+    timeouts:
+      general: 5s
+      important: 60s
+      largeResponse: 10s
+    retries:
+      pubsubRetry:
+        policy: constant
+        duration: 5s
+        maxRetries: 10
+      retryForever:
+        policy: exponential
+        maxInterval: 15s
+        maxRetries: -1
+      retry5xxOnly:
+        policy: constant
+        duration: 5s
+        maxRetries: 3
+        matching:
+          httpStatusCodes: "429,500-599"
+          gRPCStatusCodes: "1-4,8-11,13,14"
+    circuitBreakers:
+      simpleCB:
+        maxRequests: 1
+        timeout: 30s
+        trip: consecutiveFailures >= 5
+  targets:
+    apps:
+      appB:
+        timeout: general
+        retry: retry5xxOnly
+        circuitBreaker: simpleCB
+        circuitBreakerCacheSize: 100
+    actors:
+      myActorType:
+        timeout: general
+        retry: retryForever
+        circuitBreaker: simpleCB
+        circuitBreakerScope: both
+        circuitBreakerCacheSize: 5000
+    components:
+      statestore1:
+        outbound:
+          timeout: general
+          retry: retryForever
+          circuitBreaker: simpleCB
+      pubsub1:
+        outbound:
+          retry: pubsubRetry
+          circuitBreaker: simpleCB
+        inbound:
+          timeout: general
+          retry: retryForever
+          circuitBreaker: simpleCB
+`,
+  subscriptionV1: `
+apiVersion: dapr.io/v1alpha1
+kind: Subscription
+metadata:
+  name: order-pub-sub
+spec:
+  topic: orders
+  route: /checkout
+  pubsubname: order-pub-sub
+  deadLetterTopic: poisonMessages
+  bulkSubscribe:
+    enabled: true
+    maxMessagesCount: 100
+    maxAwaitDurationMs: 40
+  metadata:
+    rawPayload: "true"
+scopes:
+- orderprocessing
+- checkout
+`,
+  subscriptionV2: `
+apiVersion: dapr.io/v2alpha1
+kind: Subscription
+metadata:
+  name: myevent-subscription
+spec:
+  pubsubname: pubsub
+  topic: inventory
+  routes:
+    rules:
+      - match: event.type == "widget"
+        path: /widgets
+      - match: event.type == "gadget"
+        path: /gadgets
+    default: /products
+scopes:
+  - app1
+  - app2
+`,
+  configuration: `
+apiVersion: dapr.io/v1alpha1
+kind: Configuration
+metadata:
+  name: appconfig
+spec:
+  tracing:
+    samplingRate: "1"
+    stdout: true
+    otel:
+      endpointAddress: "localhost:4317"
+      isSecure: false
+      protocol: "grpc"
+  metrics:
+    enabled: true
+    rules:
+      - name: dapr_runtime_service_invocation_req_sent_total
+        labels:
+        - name: method
+          regex:
+            "orders/": "orders/.+"
+  httpPipeline:
+    handlers:
+      - name: oauth2
+        type: middleware.http.oauth2
+  secrets:
+    scopes:
+      - storeName: localstore
+        defaultAccess: allow
+        deniedSecrets: ["redis-password"]
+  components:
+    deny:
+      - bindings.smtp
+      - secretstores.local.file
+  accessControl:
+    defaultAction: deny
+    trustDomain: "public"
+    policies:
+      - appId: "app1"
+        defaultAction: deny
+        trustDomain: 'public'
+        namespace: "default"
+        operations:
+          - name: /op1
+            httpVerb: ['POST', 'GET']
+            action: deny
+          - name: /op2/*
+            httpVerb: ["*"]
+            action: allow
+  features:
+    - name: HotReload
+      enabled: true
+  logging:
+    apiLogging:
+      enabled: true
+      obfuscateURLs: false
+      omitHealthChecks: true
+`,
+  controlPlaneConfiguration: `
+apiVersion: dapr.io/v1alpha1
+kind: Configuration
+metadata:
+  name: daprsystem
+  namespace: default
+spec:
+  mtls:
+    enabled: true
+    workloadCertTTL: "24h"
+    allowedClockSkew: "15m"
+`,
+  nameResolutionConfiguration: `
+apiVersion: dapr.io/v1alpha1
+kind: Configuration
+metadata:
+  name: appconfig
+spec:
+  nameResolution:
+    component: "consul"
+    configuration:
+      selfRegister: true
+`,
+  apiAllowlistConfiguration: `
+apiVersion: dapr.io/v1alpha1
+kind: Configuration
+metadata:
+  name: myappconfig
+  namespace: default
+spec:
+  api:
+    allowed:
+      - name: state
+        version: v1.0
+        protocol: http
+      - name: state
+        version: v1
+        protocol: grpc
+  workflow:
+    maxConcurrentWorkflowInvocations: 100
+    maxConcurrentActivityInvocations: 1000
+    stateRetentionPolicy:
+      anyTerminal: "360h"
+      completed: "1m"
+`,
+};
+
+function doc(name: keyof typeof docs): Record<string, any> {
+  return parse(docs[name]) as Record<string, any>;
+}
+
+function errorsOf(obj: unknown): string[] {
+  const result = validateResource(obj);
+  if (result.ok) throw new Error(`expected validation to fail, it passed (${JSON.stringify(obj).slice(0, 200)})`);
+  return result.errors;
+}
+
+describe("validateResource: Dapr documentation examples", () => {
+  it.each([
+    ["redisWithSecretRef", "Component", "dapr.io/v1alpha1"],
+    ["redisWithEnvRef", "Component", "dapr.io/v1alpha1"],
+    ["seedResiliency", "Resiliency", "dapr.io/v1alpha1"],
+    ["docsResiliency", "Resiliency", "dapr.io/v1alpha1"],
+    ["subscriptionV1", "Subscription", "dapr.io/v1alpha1"],
+    ["subscriptionV2", "Subscription", "dapr.io/v2alpha1"],
+    ["configuration", "Configuration", "dapr.io/v1alpha1"],
+    ["controlPlaneConfiguration", "Configuration", "dapr.io/v1alpha1"],
+    ["nameResolutionConfiguration", "Configuration", "dapr.io/v1alpha1"],
+    ["apiAllowlistConfiguration", "Configuration", "dapr.io/v1alpha1"],
+  ] as const)("%s is valid", (name, kind, apiVersion) => {
+    expect(validateResource(doc(name))).toEqual({ ok: true, kind, apiVersion, warnings: [] });
+  });
+
+  it("accepts a status written by the operator", () => {
+    const component = doc("redisWithSecretRef");
+    component.status = {
+      observedGeneration: 2,
+      conditions: [
+        { type: "Ready", status: "True", reason: "Initialized", message: "ok", lastTransitionTime: "2024-05-01T10:00:00Z", observedGeneration: 2 },
+      ],
+    };
+    expect(validateResource(component).ok).toBe(true);
+  });
+});
+
+describe("validateResource: malformed resources name the field", () => {
+  it("reports a missing required field of a list item with its index", () => {
+    const component = doc("redisWithSecretRef");
+    delete component.spec.metadata[1].name;
+    expect(errorsOf(component)).toContain("spec.metadata[1].name: must have required property 'name'");
+  });
+
+  it("reports a missing spec.type", () => {
+    const component = doc("redisWithSecretRef");
+    delete component.spec.type;
+    expect(errorsOf(component)).toEqual(["spec.type: must have required property 'type'"]);
+  });
+
+  it("reports a wrong type", () => {
+    const component = doc("redisWithEnvRef");
+    component.spec.ignoreErrors = "yes";
+    expect(errorsOf(component)).toEqual(["spec.ignoreErrors: must be boolean"]);
+  });
+
+  it("reports a secretKeyRef without key", () => {
+    const component = doc("redisWithSecretRef");
+    delete component.spec.metadata[1].secretKeyRef.key;
+    expect(errorsOf(component)).toEqual(["spec.metadata[1].secretKeyRef.key: must have required property 'key'"]);
+  });
+
+  it("reports every problem at once", () => {
+    const component = doc("redisWithSecretRef");
+    delete component.spec.version;
+    component.scopes = "checkout";
+    const errors = errorsOf(component);
+    expect(errors).toContain("spec.version: must have required property 'version'");
+    expect(errors).toContain("scopes: must be array");
+  });
+
+  it("names map keys in Resiliency policies", () => {
+    const resiliency = doc("seedResiliency");
+    resiliency.spec.policies.retries.pubsubRetry.maxRetries = "five";
+    resiliency.spec.targets.apps["payment-service"].circuitBreakerCacheSize = 1.5;
+    const errors = errorsOf(resiliency);
+    expect(errors).toContain("spec.policies.retries.pubsubRetry.maxRetries: must be integer");
+    expect(errors).toContain("spec.targets.apps.payment-service.circuitBreakerCacheSize: must be integer");
+  });
+
+  it("quotes map keys that are not identifiers", () => {
+    const resiliency = doc("seedResiliency");
+    resiliency.spec.policies.timeouts["very important"] = 30;
+    expect(errorsOf(resiliency)).toEqual(['spec.policies.timeouts["very important"]: must be string']);
+  });
+
+  it("requires Resiliency targets", () => {
+    const resiliency = doc("seedResiliency");
+    delete resiliency.spec.targets;
+    expect(errorsOf(resiliency)).toEqual(["spec.targets: must have required property 'targets'"]);
+  });
+
+  it("requires routes on v2alpha1 and route on v1alpha1", () => {
+    const v2 = doc("subscriptionV2");
+    delete v2.spec.routes;
+    expect(errorsOf(v2)).toEqual(["spec.routes: must have required property 'routes'"]);
+    const v1 = doc("subscriptionV1");
+    delete v1.spec.route;
+    expect(errorsOf(v1)).toEqual(["spec.route: must have required property 'route'"]);
+  });
+
+  it("checks routing rules", () => {
+    const v2 = doc("subscriptionV2");
+    delete v2.spec.routes.rules[1].path;
+    expect(errorsOf(v2)).toEqual(["spec.routes.rules[1].path: must have required property 'path'"]);
+  });
+
+  it("checks subscription metadata values are strings", () => {
+    const v1 = doc("subscriptionV1");
+    v1.spec.metadata.rawPayload = true;
+    expect(errorsOf(v1)).toEqual(["spec.metadata.rawPayload: must be string"]);
+  });
+
+  it("checks Configuration fields", () => {
+    const config = doc("configuration");
+    config.spec.features[0].enabled = "true";
+    delete config.spec.accessControl.policies[0].operations[0].action;
+    const errors = errorsOf(config);
+    expect(errors).toContain("spec.features[0].enabled: must be boolean");
+    expect(errors).toContain("spec.accessControl.policies[0].operations[0].action: must have required property 'action'");
+  });
+
+  it("lists the allowed values of an enum", () => {
+    const component = doc("redisWithSecretRef");
+    component.status = { conditions: [{ type: "Ready", status: "Maybe" }] };
+    expect(errorsOf(component)).toEqual(['status.conditions[0].status: must be one of "True", "False", "Unknown"']);
+  });
+
+  it("checks formats", () => {
+    const component = doc("redisWithSecretRef");
+    component.status = { conditions: [{ type: "Ready", status: "True", lastTransitionTime: "yesterday" }] };
+    expect(errorsOf(component)).toEqual(['status.conditions[0].lastTransitionTime: must match format "date-time"']);
+  });
+
+  it("requires metadata.name", () => {
+    const component = doc("redisWithSecretRef");
+    delete component.metadata.name;
+    expect(errorsOf(component)).toEqual(["metadata.name: must have required property 'name'"]);
+    delete component.metadata;
+    expect(errorsOf(component)).toEqual(["metadata: must have required property 'metadata'"]);
+  });
+
+  it("requires a spec", () => {
+    const component = doc("redisWithSecretRef");
+    delete component.spec;
+    expect(errorsOf(component)).toEqual(["spec: must have required property 'spec'"]);
+  });
+
+  it("rejects an unknown apiVersion or kind, listing the known ones", () => {
+    const [error] = errorsOf({ ...doc("redisWithSecretRef"), apiVersion: "dapr.io/v9" });
+    expect(error).toContain("unknown resource dapr.io/v9 Component");
+    for (const known of ["dapr.io/v1alpha1 Component", "dapr.io/v1alpha1 Resiliency", "dapr.io/v1alpha1 Subscription", "dapr.io/v2alpha1 Subscription", "dapr.io/v1alpha1 Configuration"]) {
+      expect(error).toContain(known);
+    }
+    expect(errorsOf({ ...doc("redisWithSecretRef"), kind: "HTTPEndpoint" })[0]).toContain("unknown resource dapr.io/v1alpha1 HTTPEndpoint");
+  });
+
+  it("rejects input that is not a resource, without throwing", () => {
+    expect(errorsOf(null)).toEqual(["resource must be an object, got null"]);
+    expect(errorsOf("kind: Component")).toEqual(["resource must be an object, got string"]);
+    expect(errorsOf([doc("redisWithSecretRef")])).toEqual(["resource must be an object, got an array"]);
+    expect(errorsOf({})).toEqual(["apiVersion: must be a non-empty string", "kind: must be a non-empty string"]);
+    expect(errorsOf({ apiVersion: 1, kind: "Component" })).toEqual(["apiVersion: must be a non-empty string"]);
+  });
+});
+
+describe("validateResource: unknown fields", () => {
+  function withTypo(): Record<string, any> {
+    const component = doc("redisWithSecretRef");
+    component.spec.metdata = [];
+    component.spec.metadata[0].valeu = "x";
+    return component;
+  }
+
+  it("are warnings by default, so Dapr YAMLs with stray fields still load", () => {
+    expect(validateResource(withTypo())).toEqual({
+      ok: true,
+      kind: "Component",
+      apiVersion: "dapr.io/v1alpha1",
+      warnings: ["spec.metadata[0].valeu: unknown field", "spec.metdata: unknown field"],
+    });
+  });
+
+  it("are errors with unknownFields: reject (kubectl's strict field validation)", () => {
+    const result = validateResource(withTypo(), { unknownFields: "reject" });
+    expect(result).toEqual({ ok: false, errors: ["spec.metadata[0].valeu: unknown field", "spec.metdata: unknown field"] });
+  });
+
+  it("are not reported with unknownFields: ignore", () => {
+    expect(validateResource(withTypo(), { unknownFields: "ignore" })).toMatchObject({ ok: true, warnings: [] });
+  });
+
+  it("are allowed where the schema preserves them and inside metadata", () => {
+    const component = doc("redisWithEnvRef");
+    component.spec.metadata.push({ name: "complex", value: { nested: { deep: [1, 2] } } });
+    component.metadata.labels = { team: "a" };
+    component.metadata.annotations = { note: "b" };
+    const config = doc("nameResolutionConfiguration");
+    config.spec.nameResolution.configuration.advancedRegistration = { name: "x", port: 1 };
+    expect(validateResource(component, { unknownFields: "reject" }).ok).toBe(true);
+    expect(validateResource(config, { unknownFields: "reject" }).ok).toBe(true);
+  });
+});
+
+describe("validateResource: does not mutate its input", () => {
+  it("leaves valid and invalid objects untouched", () => {
+    for (const name of Object.keys(docs) as (keyof typeof docs)[]) {
+      const obj = deepFreeze(doc(name));
+      const before = JSON.stringify(obj);
+      validateResource(obj);
+      validateResource(obj, { unknownFields: "reject" });
+      expect(JSON.stringify(obj)).toBe(before);
+    }
+    const invalid = deepFreeze({ ...doc("configuration"), spec: { metric: { enabled: "no" }, extra: 1 } });
+    const before = JSON.stringify(invalid);
+    expect(validateResource(invalid).ok).toBe(false);
+    expect(JSON.stringify(invalid)).toBe(before);
+  });
+});
+
+describe("loadCrds", () => {
+  const crds = loadCrds();
+  const byKind = new Map(crds.map((c) => [c.spec.names.kind, c]));
+
+  it("has the four dapr.io kinds with Dapr's names", () => {
+    expect([...byKind.keys()].sort()).toEqual(["Component", "Configuration", "Resiliency", "Subscription"]);
+    expect(crds.map((c) => c.metadata.name).sort()).toEqual([
+      "components.dapr.io",
+      "configurations.dapr.io",
+      "resiliencies.dapr.io",
+      "subscriptions.dapr.io",
+    ]);
+    for (const crd of crds) {
+      expect(crd.apiVersion).toBe("apiextensions.k8s.io/v1");
+      expect(crd.spec.group).toBe("dapr.io");
+      expect(crd.spec.scope).toBe("Namespaced");
+      expect(crd.metadata.name).toBe(`${crd.spec.names.plural}.dapr.io`);
+      expect(crd.spec.versions.filter((v) => v.storage)).toHaveLength(1);
+    }
+  });
+
+  it("serves Subscription v1alpha1 and v2alpha1, storing v2alpha1, without a conversion webhook", () => {
+    const sub = byKind.get("Subscription")!;
+    expect(sub.spec.versions.map((v) => [v.name, v.served, v.storage])).toEqual([
+      ["v1alpha1", true, false],
+      ["v2alpha1", true, true],
+    ]);
+    expect(sub.spec.conversion).toEqual({ strategy: "None" });
+  });
+
+  it("gives every version a status subresource and READY/AGE printer columns", () => {
+    for (const crd of crds) {
+      for (const version of crd.spec.versions) {
+        expect(version.subresources?.status).toEqual({});
+        const columns = version.additionalPrinterColumns ?? [];
+        expect(columns).toContainEqual({ name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' });
+        expect(columns.at(-1)).toEqual({ name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" });
+        const status = version.schema!.openAPIV3Schema.properties!.status!;
+        expect(status.properties!.observedGeneration!.type).toBe("integer");
+        expect(Object.keys(status.properties!.conditions!.items!.properties!).sort()).toEqual(
+          ["lastTransitionTime", "message", "observedGeneration", "reason", "status", "type"],
+        );
+      }
+    }
+    expect(byKind.get("Component")!.spec.versions[0]!.additionalPrinterColumns![0]).toEqual({ name: "Type", type: "string", jsonPath: ".spec.type" });
+  });
+
+  it("has structural schemas (every node typed, every object with declared fields)", () => {
+    for (const crd of crds) {
+      for (const version of crd.spec.versions) {
+        expect(structuralProblems(version.schema!.openAPIV3Schema, crd.metadata.name, true)).toEqual([]);
+      }
+    }
+  });
+
+  it("returns a copy the caller may change", () => {
+    const mine = loadCrds();
+    mine[0]!.spec.versions[0]!.schema!.openAPIV3Schema.properties = {};
+    expect(loadCrds()[0]!.spec.versions[0]!.schema!.openAPIV3Schema.properties).not.toEqual({});
+    expect(validateResource(doc("redisWithSecretRef")).ok).toBe(true);
+  });
+
+  it("knows the served versions", () => {
+    expect(knownResources()).toHaveLength(5);
+  });
+});
+
+describe("findCrdsDir", () => {
+  it("finds the repository crds/ from the compiled output folder as from the source folder", () => {
+    const fromSource = findCrdsDir();
+    const repoRoot = path.dirname(fromSource);
+    expect(findCrdsDir(path.join(repoRoot, "dist", "sidecar", "resources"))).toBe(fromSource);
+  });
+
+  it("fails clearly when there is none", () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), "no-crds-"));
+    expect(() => findCrdsDir(empty)).toThrow(/cannot find a crds\/ folder/);
+  });
+});
+
+/** What the API server would reject as non-structural; `metadata` at the root is the one allowed opaque object. */
+function structuralProblems(node: JsonSchemaProps, at: string, root = false): string[] {
+  const problems: string[] = [];
+  const preserve = node["x-kubernetes-preserve-unknown-fields"] === true;
+  if (!node.type && !node["x-kubernetes-int-or-string"] && !preserve) problems.push(`${at}: no type`);
+  if (node.type === "object" && !node.properties && !node.additionalProperties && !preserve) problems.push(`${at}: object without fields`);
+  if (node.type === "array" && !node.items) problems.push(`${at}: array without items`);
+  for (const [name, child] of Object.entries(node.properties ?? {})) {
+    if (root && name === "metadata") continue;
+    problems.push(...structuralProblems(child, `${at}.${name}`));
+  }
+  if (node.items) problems.push(...structuralProblems(node.items, `${at}[]`));
+  if (typeof node.additionalProperties === "object") problems.push(...structuralProblems(node.additionalProperties, `${at}{}`));
+  return problems;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

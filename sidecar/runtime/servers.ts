@@ -1,0 +1,34 @@
+// Listening and graceful closing for the sidecar's HTTP servers: in-flight
+// requests finish (up to the grace period), idle keep-alive sockets close at once.
+import http from "node:http";
+import type { RequestListener } from "node:http";
+
+export interface Listening {
+  server: http.Server;
+  port: number;
+  address: string;
+}
+
+export function listenHttp(handler: RequestListener, port: number, address: string): Promise<Listening> {
+  return new Promise((resolve, reject) => {
+    const server = http.createServer({ keepAliveTimeout: 65_000 }, handler);
+    server.once("error", reject);
+    server.listen(port, address, () => {
+      server.off("error", reject);
+      const a = server.address();
+      resolve({ server, port: typeof a === "object" && a ? a.port : port, address });
+    });
+  });
+}
+
+export function closeGracefully(server: http.Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,21 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll } from "vitest";
+import { SqliteStateStore } from "../../../sidecar/components/state/sqlite/sqlite-state-store.js";
+import { runStateConformance } from "./state-conformance.js";
+import { testContext } from "./test-context.js";
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-sqlite-conf-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const config = { features: ["ETAG", "TRANSACTIONAL", "TTL"] as const, badEtag: "bad-etag", etagOnMissingKey: "mismatch" as const };
+
+runStateConformance("sqlite (file)", () => new SqliteStateStore(testContext("state.sqlite", { connectionString: path.join(dir, "state.db") })), {
+  ...config,
+  features: [...config.features],
+});
+runStateConformance("sqlite (:memory:)", () => new SqliteStateStore(testContext("state.sqlite", { connectionString: ":memory:", tableName: "custom_state" })), {
+  ...config,
+  features: [...config.features],
+});
