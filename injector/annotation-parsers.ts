@@ -55,6 +55,13 @@ export const string: Parser<string> = (raw) => ok(raw);
 /** A non-empty string; an empty annotation means "not set". */
 export const optionalString: Parser<string | undefined> = (raw) => ok(raw.trim() === "" ? undefined : raw.trim());
 
+// Loose on purpose: registries differ, but whitespace or quotes are never part of an image.
+export const imageRef: Parser<string | undefined> = (raw) => {
+  const v = raw.trim();
+  if (v === "") return ok(undefined);
+  return /^[A-Za-z0-9][A-Za-z0-9._\-/:@+]*$/.test(v) ? ok(v) : bad("a container image reference such as ghcr.io/org/dapr-ts:1.0");
+};
+
 export function oneOf<const V extends string>(values: readonly V[]): Parser<V> {
   return (raw) => {
     const v = raw.trim().toLowerCase() as V;

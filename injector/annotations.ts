@@ -46,7 +46,7 @@ export const annotationTable = {
   sidecarListenAddresses: a("sidecar-listen-addresses", p.listenAddresses, "[::1],127.0.0.1", "Addresses the sidecar's API listens on."),
   grpcPort: a("grpc-port", p.port, 50001, "Port of the sidecar's gRPC API."),
   internalGrpcPort: a("internal-grpc-port", p.port, 50002, "Port of the sidecar's internal gRPC API (sidecar to sidecar)."),
-  sidecarImage: a("sidecar-image", p.optionalString, none, "Container image of the sidecar.", "injector `--sidecar-image`"),
+  sidecarImage: a("sidecar-image", p.imageRef, none, "Container image of the sidecar.", "injector `--sidecar-image`"),
   sidecarCpuRequest: a("sidecar-cpu-request", p.quantity, none, "CPU request of the sidecar container, e.g. `100m`.", "injector config (none)"),
   sidecarCpuLimit: a("sidecar-cpu-limit", p.quantity, none, "CPU limit of the sidecar container.", "injector config (none)"),
   sidecarMemoryRequest: a("sidecar-memory-request", p.quantity, none, "Memory request of the sidecar container, e.g. `64Mi`.", "injector config (none)"),

@@ -275,6 +275,7 @@ describe("computeSidecarPatch: invalid values fall back to the default with a wa
     ["dapr.io/app-health-check-path", "healthz", (d) => expect(d).toBeDefined()],
     ["dapr.io/env", ",,=x", (d) => expect(env(d, "DAPR_ENV_KEYS")).toBeUndefined()],
     ["dapr.io/enable-native-sidecar", "sure", (d) => expect(d.restartPolicy).toBeUndefined()],
+    ["dapr.io/sidecar-image", "my image:1", (d) => expect(d.image).toBe("registry.local/dapr-ts:test")],
   ];
 
   it.each(cases)("%s: %s", (key, value, check) => {
@@ -372,5 +373,33 @@ describe("computeSidecarPatch: injector defaults", () => {
     const before = JSON.stringify(pod);
     computeSidecarPatch(pod, config);
     expect(JSON.stringify(pod)).toBe(before);
+  });
+});
+
+describe("computeSidecarPatch: the args are what our sidecar parses", () => {
+  it("round-trips every flag through the sidecar's own flag parser", async () => {
+    const { parseSidecarFlags } = await import("../../sidecar/runtime/flags.js");
+    const { daprd } = inject("deployment-pod-review.json", {
+      "dapr.io/app-protocol": "grpc", "dapr.io/log-level": "debug", "dapr.io/log-as-json": "true", "dapr.io/enable-metrics": "false",
+      "dapr.io/metrics-port": "9191", "dapr.io/config": "appconfig", "dapr.io/enable-api-logging": "true",
+      "dapr.io/graceful-shutdown-seconds": "9", "dapr.io/app-max-concurrency": "3", "dapr.io/max-body-size": "8Mi",
+      "dapr.io/enable-app-health-check": "true", "dapr.io/app-health-check-path": "/up", "dapr.io/app-health-probe-interval": "2",
+      "dapr.io/app-health-probe-timeout": "300", "dapr.io/app-health-threshold": "4", "dapr.io/sidecar-listen-addresses": "0.0.0.0",
+    });
+    expect(daprd!.args![0]).toBe("sidecar");
+    const o = parseSidecarFlags(daprd!.args!.slice(1), { NAMESPACE: "shop", POD_NAME: "p" });
+    expect(o).toMatchObject({
+      mode: "kubernetes", appId: "checkout", appPort: 8080, appProtocol: "grpc", daprHttpPort: 3500, daprGrpcPort: 50001,
+      daprInternalGrpcPort: 50002, daprPublicPort: 3501, metricsPort: 9191, enableMetrics: false, config: "appconfig",
+      logLevel: "debug", logAsJson: true, enableApiLogging: true, listenAddresses: ["0.0.0.0"], maxBodySize: 8 * 1024 * 1024,
+      gracefulShutdownSeconds: 9, appMaxConcurrency: 3, enableAppHealthCheck: true, appHealthCheckPath: "/up",
+      appHealthProbeIntervalSeconds: 2, appHealthProbeTimeoutMs: 300, appHealthThreshold: 4,
+    });
+  });
+
+  it("leaves daprd's defaults in place when annotations are unset", async () => {
+    const { parseSidecarFlags } = await import("../../sidecar/runtime/flags.js");
+    const o = parseSidecarFlags(inject("bare-pod-review.json").daprd!.args!.slice(1), {});
+    expect(o).toMatchObject({ appId: "worker", appPort: undefined, enableMetrics: true, logAsJson: false, maxBodySize: 4 * 1024 * 1024, gracefulShutdownSeconds: 5, listenAddresses: ["::1", "127.0.0.1"] });
   });
 });

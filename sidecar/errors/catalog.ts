@@ -70,6 +70,17 @@ export const Errors = {
   lockOwnerEmpty: entry("ERR_OWNER_EMPTY", 400, G.INVALID_ARGUMENT, (_store: string) => "lock owner is empty"),
   lockExpiryNotPositive: entry("ERR_EXPIRY_NOT_POSITIVE", 400, G.INVALID_ARGUMENT, (_store: string) => "expiry in seconds is not positive"),
 
+  // pub/sub
+  pubsubNotConfigured: entry("ERR_PUBSUB_NOT_CONFIGURED", 400, G.FAILED_PRECONDITION, () => "no pubsub is configured"),
+  pubsubEmpty: entry("ERR_PUBSUB_EMPTY", 404, G.INVALID_ARGUMENT, () => "pubsub name is empty"),
+  pubsubNotFound: entry("ERR_PUBSUB_NOT_FOUND", 404, G.INVALID_ARGUMENT, (name: string) => `pubsub ${name} is not found`),
+  topicEmpty: entry("ERR_TOPIC_NAME_EMPTY", 404, G.INVALID_ARGUMENT, (pubsub: string) => `topic is empty in pubsub ${pubsub}`),
+  pubsubForbidden: entry("ERR_PUBSUB_FORBIDDEN", 403, G.PERMISSION_DENIED, (topic: string, pubsub: string, appId: string) => `topic ${topic} is not allowed for app id ${appId} in pubsub ${pubsub}`),
+  pubsubPublish: entry("ERR_PUBSUB_PUBLISH_MESSAGE", 500, G.INTERNAL, (topic: string, pubsub: string, why: string) => `error when publishing to topic ${topic} in pubsub ${pubsub}: ${why}`),
+  pubsubCloudEvent: entry("ERR_PUBSUB_CLOUD_EVENTS_SER", 400, G.INVALID_ARGUMENT, (topic: string, pubsub: string, why: string) => `error when trying to create a cloud event for topic ${topic} in pubsub ${pubsub}: ${why}`),
+  pubsubBulkEntries: entry("ERR_PUBSUB_EVENTS_SER", 400, G.INVALID_ARGUMENT, (why: string) => `error when reading bulk publish entries: ${why}`),
+  pubsubMetadata: entry("ERR_PUBSUB_REQUEST_METADATA", 400, G.INVALID_ARGUMENT, (why: string) => `invalid publish metadata: ${why}`),
+
   // components and runtime
   componentNotFound: entry("ERR_COMPONENT_NOT_FOUND", 400, G.INVALID_ARGUMENT, (kind: string, name: string) => `${kind} ${name} is not found`),
 } as const;

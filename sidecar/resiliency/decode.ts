@@ -11,7 +11,7 @@ import type { BreakerSettings } from "./circuit-breaker.js";
 import type { RetryPolicy } from "./runner.js";
 import { StatusCodeFilter } from "./status-codes.js";
 import { compileTrip } from "./trip-expression.js";
-import type { PolicyNamesSpec, ResiliencyResource, RetrySpec, CircuitBreakerSpec } from "./types.js";
+import type { PolicyNamesSpec, ResiliencyInput, RetrySpec, CircuitBreakerSpec } from "./types.js";
 
 export interface PolicyNames {
   timeout: string;
@@ -101,7 +101,7 @@ function decodeRetry(spec: RetrySpec): RetryConfig {
   const c = defaultRetryConfig();
   if (spec.policy !== undefined && spec.policy !== "") {
     const p = String(spec.policy).toLowerCase();
-    if (p !== "constant" && p !== "exponential") throw new Error(`unexpected back off policy type: ${spec.policy}`);
+    if (p !== "constant" && p !== "exponential") throw new Error(`policy: unexpected back off policy type: ${spec.policy}`);
     c.policy = p;
   }
   if (spec.duration !== undefined && spec.duration !== "") c.durationMs = field("duration", () => parseMillisOrGoDuration(spec.duration!));
@@ -144,7 +144,9 @@ function field<T>(name: string, fn: () => T): T {
 }
 
 function names(spec: PolicyNamesSpec | undefined): PolicyNames {
-  return { timeout: spec?.timeout ?? "", retry: spec?.retry ?? "", circuitBreaker: spec?.circuitBreaker ?? "" };
+  const s = record(spec);
+  const str = (v: unknown) => (typeof v === "string" ? v : "");
+  return { timeout: str(s.timeout), retry: str(s.retry), circuitBreaker: str(s.circuitBreaker) };
 }
 
 function cacheSize(v: unknown, fallback: number): number {
@@ -152,56 +154,85 @@ function cacheSize(v: unknown, fallback: number): number {
   return Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
-export function decodeResources(resources: ResiliencyResource[]): DecodeResult {
+/** The value if it is a plain object, else an empty one (wrong types are reported by the caller). */
+function record<T = unknown>(v: unknown): Record<string, T> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, T>) : {};
+}
+
+function isRecordOrAbsent(v: unknown): boolean {
+  return v === undefined || v === null || (typeof v === "object" && !Array.isArray(v));
+}
+
+/** A resource, optionally with where it came from (a file path), for error messages. */
+export interface SourcedInput {
+  resource: ResiliencyInput;
+  source?: string;
+}
+
+export function decodeResources(resources: readonly SourcedInput[]): DecodeResult {
   const tables = emptyTables();
   const errors: string[] = [];
   const warnings: string[] = [];
   const loaded: { name: string; namespace: string }[] = [];
   // Target references are checked once every resource is in, since a target may
   // use a policy defined in another resource.
-  const references: { where: string; kind: "timeout" | "retry" | "circuitBreaker"; names: PolicyNames }[] = [];
+  const references: { where: string; names: PolicyNames }[] = [];
 
-  for (const res of resources) {
+  for (const { resource: res, source } of resources) {
     const resName = res?.metadata?.name ?? "";
-    const at = (path: string) => `resiliency ${JSON.stringify(resName)}: ${path}`;
+    const origin = source ? ` (${source})` : "";
+    const at = (path: string) => `resiliency ${JSON.stringify(resName)}${origin}: ${path}`;
     if (!res || typeof res !== "object" || !res.spec || typeof res.spec !== "object") {
       errors.push(at("spec: missing"));
       continue;
     }
-    const policies = res.spec.policies ?? {};
-    const targets = res.spec.targets ?? {};
+    const spec = record(res.spec);
+    const policies = record(spec.policies);
+    const targets = record(spec.targets);
+    const sections: [string, unknown][] = [
+      ["spec.policies", spec.policies],
+      ["spec.targets", spec.targets],
+      ["spec.policies.timeouts", policies.timeouts],
+      ["spec.policies.retries", policies.retries],
+      ["spec.policies.circuitBreakers", policies.circuitBreakers],
+      ["spec.targets.apps", targets.apps],
+      ["spec.targets.actors", targets.actors],
+      ["spec.targets.components", targets.components],
+    ];
+    for (const [path, value] of sections) if (!isRecordOrAbsent(value)) errors.push(`${at(path)}: must be a map`);
 
-    for (const [name, value] of Object.entries(policies.timeouts ?? {})) {
+    for (const [name, value] of Object.entries(record<string | number>(policies.timeouts))) {
       try {
+        if (typeof value !== "string" && typeof value !== "number") throw new Error(`invalid duration ${JSON.stringify(value)}`);
         tables.timeouts.set(name, parseMillisOrGoDuration(value));
       } catch (err) {
         errors.push(`${at(`spec.policies.timeouts.${name}`)}: ${message(err)}`);
       }
     }
 
-    for (const [name, spec] of Object.entries(policies.retries ?? {})) {
+    for (const [name, spec] of Object.entries(record<RetrySpec>(policies.retries))) {
       const path = `spec.policies.retries.${name}`;
       if (protectedNames.has(name)) {
         warnings.push(`${at(path)}: ${name} is a protected built-in policy and cannot be overridden; the default is used`);
         continue;
       }
       try {
-        const config = decodeRetry(spec ?? {});
+        const config = decodeRetry(record(spec) as RetrySpec);
         if (builtInNames.has(name) && config.maxRetries < 3) {
           warnings.push(`${at(path)}: override of ${name} did not meet the minimum retry count; resetting maxRetries to 3`);
           config.maxRetries = 3;
         }
-        const filter = field("matching", () => StatusCodeFilter.parse(spec?.matching));
+        const filter = field("matching", () => StatusCodeFilter.parse(record(record(spec).matching)));
         tables.retries.set(name, { config, filter });
       } catch (err) {
-        errors.push(`${at(path)}: ${message(err)}`);
+        errors.push(`${at(path)}.${message(err)}`);
       }
     }
 
-    for (const [name, spec] of Object.entries(policies.circuitBreakers ?? {})) {
+    for (const [name, spec] of Object.entries(record<CircuitBreakerSpec>(policies.circuitBreakers))) {
       const path = `spec.policies.circuitBreakers.${name}`;
       try {
-        const { settings, warning } = decodeBreaker(spec ?? {});
+        const { settings, warning } = decodeBreaker(record(spec) as CircuitBreakerSpec);
         if (warning) warnings.push(`${at(path)}.${warning}`);
         tables.breakers.set(name, { name, settings });
       } catch (err) {
@@ -209,13 +240,13 @@ export function decodeResources(resources: ResiliencyResource[]): DecodeResult {
       }
     }
 
-    for (const [app, spec] of Object.entries(targets.apps ?? {})) {
+    for (const [app, spec] of Object.entries(record<{ circuitBreakerCacheSize?: number } & PolicyNamesSpec>(targets.apps))) {
       const n = names(spec);
       tables.apps.set(app, { names: n, cacheSize: cacheSize(spec?.circuitBreakerCacheSize, defaultEndpointCacheSize) });
-      references.push({ where: at(`spec.targets.apps.${app}`), kind: "timeout", names: n });
+      references.push({ where: at(`spec.targets.apps.${app}`), names: n });
     }
 
-    for (const [actorType, spec] of Object.entries(targets.actors ?? {})) {
+    for (const [actorType, spec] of Object.entries(record<{ circuitBreakerScope?: string; circuitBreakerCacheSize?: number } & PolicyNamesSpec>(targets.actors))) {
       const path = `spec.targets.actors.${actorType}`;
       const n = names(spec);
       let scope: ActorBreakerScope = "type";
@@ -232,15 +263,15 @@ export function decodeResources(resources: ResiliencyResource[]): DecodeResult {
         scope = raw;
       }
       tables.actors.set(actorType, { names: n, scope, cacheSize: cacheSize(spec?.circuitBreakerCacheSize, defaultActorCacheSize) });
-      references.push({ where: at(path), kind: "timeout", names: n });
+      references.push({ where: at(path), names: n });
     }
 
-    for (const [component, spec] of Object.entries(targets.components ?? {})) {
+    for (const [component, spec] of Object.entries(record<{ inbound?: PolicyNamesSpec; outbound?: PolicyNamesSpec }>(targets.components))) {
       const inbound = names(spec?.inbound);
       const outbound = names(spec?.outbound);
       tables.components.set(component, { inbound, outbound });
-      references.push({ where: at(`spec.targets.components.${component}.inbound`), kind: "timeout", names: inbound });
-      references.push({ where: at(`spec.targets.components.${component}.outbound`), kind: "timeout", names: outbound });
+      references.push({ where: at(`spec.targets.components.${component}.inbound`), names: inbound });
+      references.push({ where: at(`spec.targets.components.${component}.outbound`), names: outbound });
     }
 
     loaded.push({ name: resName, namespace: res.metadata?.namespace ?? "" });

@@ -35,8 +35,11 @@ function compile(pattern: string, valid: CodeRange): CodeRange {
   return { start, end };
 }
 
-function parsePatterns(patterns: string | undefined, valid: CodeRange): CodeRange[] | undefined {
-  if (!patterns) return undefined;
+function parsePatterns(raw: unknown, valid: CodeRange): CodeRange[] | undefined {
+  if (raw === undefined || raw === null || raw === "") return undefined;
+  // A lone code may arrive as a YAML number.
+  if (typeof raw !== "string" && typeof raw !== "number") throw new Error(`expected a string of codes, got ${JSON.stringify(raw)}`);
+  const patterns = String(raw);
   const out: CodeRange[] = [];
   for (const p of patterns.split(",")) {
     if (p.length === 0) continue;
@@ -57,7 +60,7 @@ export class StatusCodeFilter {
   ) {}
 
   /** Throws an Error naming the bad pattern. */
-  static parse(matching?: { httpStatusCodes?: string; gRPCStatusCodes?: string }): StatusCodeFilter {
+  static parse(matching?: { httpStatusCodes?: unknown; gRPCStatusCodes?: unknown }): StatusCodeFilter {
     return new StatusCodeFilter(
       parsePatterns(matching?.httpStatusCodes, httpRange),
       parsePatterns(matching?.gRPCStatusCodes, grpcRange),

@@ -11,6 +11,17 @@ export interface ResiliencyResource {
   spec: ResiliencySpec;
 }
 
+/**
+ * What the provider accepts: any object with metadata and a spec, e.g. the
+ * loader's `ResiliencyResource` whose spec is untyped. The spec is read
+ * defensively; wrongly-typed parts are reported, never crash.
+ */
+export interface ResiliencyInput {
+  metadata: { name: string; namespace?: string };
+  scopes?: string[];
+  spec: unknown;
+}
+
 export interface ResiliencySpec {
   policies: {
     timeouts?: Record<string, string>;

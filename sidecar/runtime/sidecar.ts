@@ -20,6 +20,14 @@ import { registerMetadataHttp } from "../building-blocks/metadata/metadata-http.
 import { metadataGrpcHandlers } from "../building-blocks/metadata/metadata-grpc.js";
 import { registerHealthHttp, type Readiness } from "../building-blocks/health/health-http.js";
 import { registerShutdownHttp, shutdownGrpcHandlers } from "../building-blocks/health/shutdown-api.js";
+import { PubSubCore } from "../building-blocks/pubsub/pubsub-core.js";
+import { registerPubSubHttp } from "../building-blocks/pubsub/pubsub-http.js";
+import { pubsubGrpcHandlers } from "../building-blocks/pubsub/pubsub-grpc.js";
+import { SubscriptionManager } from "../building-blocks/pubsub/subscription-manager.js";
+import { createAppChannel } from "../app-channel/create-app-channel.js";
+import type { AppChannel } from "../app-channel/app-channel.js";
+import type { AppHealthMonitor } from "../app-channel/app-health.js";
+import { connectApp } from "./app-startup.js";
 import type { SidecarOptions } from "./flags.js";
 import { noPolicies, type RuntimeContext } from "./runtime-context.js";
 import { closeGracefully, listenHttp, type Listening } from "./servers.js";
@@ -48,6 +56,11 @@ export class Sidecar {
   private http: Listening[] = [];
   private grpcServer?: grpc.Server;
   private componentsReady = false;
+  private appReady = false;
+  private appChannel?: AppChannel;
+  private appHealth?: AppHealthMonitor;
+  private subscriptions?: SubscriptionManager;
+  private readonly lifetime = new AbortController();
   private stopping?: Promise<void>;
   metadata!: MetadataCore;
 
@@ -78,6 +91,8 @@ export class Sidecar {
     this.componentsReady = true;
 
     const state = new StateCore(rt);
+    const pubsub = new PubSubCore(rt);
+    this.appChannel = createAppChannel(this.opts, log);
     this.metadata = new MetadataCore(rt, {
       port: this.opts.appPort,
       protocol: this.opts.appProtocol,
@@ -94,7 +109,11 @@ export class Sidecar {
     });
     const readiness: Readiness = {
       appId: this.opts.appId,
-      notReadyReason: () => (this.stopping ? "shutting down" : this.componentsReady ? undefined : "components not loaded"),
+      notReadyReason: () =>
+        this.stopping ? "shutting down"
+        : !this.componentsReady ? "components not loaded"
+        : this.appChannel && !this.appReady ? "waiting for the app"
+        : undefined,
       outboundNotReadyReason: () => (this.componentsReady ? undefined : "components not loaded"),
     };
     const requestShutdown = () => (this.deps.onShutdownRequested ?? (() => void this.stop("shutdown API")))();
@@ -110,6 +129,7 @@ export class Sidecar {
         (r) => registerMetadataHttp(r, this.metadata),
         (r) => registerShutdownHttp(r, requestShutdown),
         (r) => registerStateHttp(r, state),
+        (r) => registerPubSubHttp(r, pubsub),
       ],
     });
     for (const address of this.opts.listenAddresses) {
@@ -121,7 +141,12 @@ export class Sidecar {
     const { server } = buildGrpcApi({
       apiToken: this.opts.apiToken,
       maxMessageSize: this.opts.maxBodySize,
-      handlers: { ...stateGrpcHandlers(state), ...metadataGrpcHandlers(this.metadata), ...shutdownGrpcHandlers(requestShutdown) },
+      handlers: {
+        ...stateGrpcHandlers(state),
+        ...pubsubGrpcHandlers(pubsub),
+        ...metadataGrpcHandlers(this.metadata),
+        ...shutdownGrpcHandlers(requestShutdown),
+      },
     });
     this.grpcServer = server;
     for (const address of this.opts.listenAddresses) {
@@ -148,6 +173,18 @@ export class Sidecar {
       this.ports.metrics = l.port;
       this.http.push(l);
     }
+    if (this.appChannel) {
+      const subscriptions = new SubscriptionManager(rt, pubsub, this.appChannel);
+      this.subscriptions = subscriptions;
+      this.metadata.sources.subscriptions = () => subscriptions.list();
+      const channel = this.appChannel;
+      void connectApp({ opts: this.opts, channel, subscriptions, declarative: resources.subscriptions, logger: log, signal: this.lifetime.signal })
+        .then((monitor) => {
+          this.appHealth = monitor;
+          this.appReady = true;
+        })
+        .catch((err) => log.error("connecting to the app failed", { error: (err as Error).message }));
+    }
     log.info("dapr-ts sidecar started", {
       http_port: this.ports.http, grpc_port: this.ports.grpc, public_port: this.ports.public, metrics_port: this.ports.metrics,
       components: this.hub.list().length, startup_ms: Math.round(performance.now() - started),
@@ -160,6 +197,10 @@ export class Sidecar {
     this.stopping ??= (async () => {
       const graceMs = Math.max(0, this.opts.gracefulShutdownSeconds) * 1000;
       this.logger.info("shutting down", { reason, grace_ms: graceMs });
+      this.lifetime.abort();
+      this.appHealth?.stop();
+      // Stop taking new messages first; deliveries in flight finish.
+      await this.subscriptions?.stop();
       const grpcDone = new Promise<void>((resolve) => {
         if (!this.grpcServer) return resolve();
         const force = setTimeout(() => { this.grpcServer?.forceShutdown(); resolve(); }, graceMs);
@@ -167,6 +208,7 @@ export class Sidecar {
         this.grpcServer.tryShutdown(() => { clearTimeout(force); resolve(); });
       });
       await Promise.all([...this.http.map((l) => closeGracefully(l.server, graceMs)), grpcDone]);
+      await this.appChannel?.close();
       await this.hub.closeAll();
       this.logger.info("shutdown complete");
     })();

@@ -9,6 +9,8 @@ import {
   parseRfc3339,
   parseDueTime,
   addIsoDuration,
+  parseScheduleTimes,
+  formatRfc3339,
 } from "./duration.js";
 
 describe("parseGoDuration", () => {
@@ -148,5 +150,32 @@ describe("parseRfc3339 and parseDueTime", () => {
   it("addIsoDuration combines calendar and clock parts", () => {
     const d = addIsoDuration(new Date("2023-12-31T00:00:00Z"), { years: 1, months: 0, days: 1, ms: 1000, repetitions: -1 });
     expect(d.toISOString()).toBe("2025-01-01T00:00:01.000Z");
+  });
+});
+
+describe("parseScheduleTimes (actor reminders and timers)", () => {
+  const now = new Date("2024-06-01T00:00:00.000Z");
+
+  it("defaults the due time to now and accepts ISO/Go periods", () => {
+    const t = parseScheduleTimes("reminder", "r", { period: "R3/PT10S" }, now);
+    expect(t.dueTime.getTime()).toBe(now.getTime());
+    expect(t.period).toMatchObject({ ms: 10_000, repetitions: 3 });
+    expect(t.ttl).toBeUndefined();
+  });
+
+  it("measures a duration TTL from the due time", () => {
+    const t = parseScheduleTimes("timer", "t", { dueTime: "1m", period: "5s", ttl: "PT1H" }, now);
+    expect(formatRfc3339(t.dueTime)).toBe("2024-06-01T00:01:00Z");
+    expect(formatRfc3339(t.ttl!)).toBe("2024-06-01T01:01:00Z");
+  });
+
+  it("refuses zero repetitions, expired TTLs and bad values with daprd's messages", () => {
+    expect(() => parseScheduleTimes("reminder", "r", { period: "R0/PT1S" }, now)).toThrow("reminder r has zero repetitions");
+    expect(() => parseScheduleTimes("reminder", "r", { dueTime: "2024-06-02T00:00:00Z", ttl: "2024-06-01T12:00:00Z" }, now)).toThrow(
+      "reminder r has already expired: registeredTime: 2024-06-02T00:00:00Z TTL:2024-06-01T12:00:00Z",
+    );
+    expect(() => parseScheduleTimes("timer", "t", { dueTime: "later" }, now)).toThrow("error parsing timer due time: unsupported time/duration format: later");
+    expect(() => parseScheduleTimes("timer", "t", { period: "often" }, now)).toThrow("error parsing timer period: unsupported duration format: often");
+    expect(() => parseScheduleTimes("timer", "t", { ttl: "R2/PT1S" }, now)).toThrow("error parsing timer TTL: repetitions are not allowed");
   });
 });

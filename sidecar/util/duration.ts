@@ -278,3 +278,66 @@ export function parseDueTime(input: string, start: Date = new Date()): Date {
     throw new DurationError(input, `unsupported time/duration format: ${input}`);
   }
 }
+
+export interface ScheduleTimes {
+  /** First firing time (now when no due time is given). */
+  dueTime: Date;
+  /** Repeat period; undefined for a one-shot. `repetitions` -1 means forever. */
+  period?: IsoDuration;
+  /** Expiry, measured from the due time when given as a duration. */
+  ttl?: Date;
+}
+
+/**
+ * Checks and resolves the `dueTime`, `period` and `ttl` of an actor reminder or
+ * timer request with daprd's rules and messages: a period with zero repetitions
+ * is refused, and so is a TTL that is already past (or before the due time).
+ */
+export function parseScheduleTimes(
+  kind: "reminder" | "timer",
+  name: string,
+  req: { dueTime?: string; period?: string; ttl?: string },
+  now: Date = new Date(),
+): ScheduleTimes {
+  const wrap = (what: string, err: unknown) =>
+    new DurationError(String((err as DurationError).value ?? ""), `error parsing ${kind} ${what}: ${(err as Error).message}`);
+
+  let dueTime = now;
+  if (req.dueTime) {
+    try {
+      dueTime = parseDueTime(req.dueTime, now);
+    } catch (err) {
+      throw wrap("due time", err);
+    }
+  }
+  const out: ScheduleTimes = { dueTime };
+  if (req.period) {
+    try {
+      out.period = parseReminderDuration(req.period);
+    } catch (err) {
+      throw wrap("period", err);
+    }
+    if (out.period.repetitions === 0) throw new DurationError(req.period, `${kind} ${name} has zero repetitions`);
+  }
+  if (req.ttl) {
+    let ttl: Date;
+    try {
+      ttl = parseDueTime(req.ttl, dueTime);
+    } catch (err) {
+      throw wrap("TTL", err);
+    }
+    if (now.getTime() > ttl.getTime() || dueTime.getTime() > ttl.getTime()) {
+      throw new DurationError(
+        req.ttl,
+        `${kind} ${name} has already expired: registeredTime: ${formatRfc3339(dueTime)} TTL:${req.ttl}`,
+      );
+    }
+    out.ttl = ttl;
+  }
+  return out;
+}
+
+/** RFC 3339 in UTC without fractional seconds (Go's time.RFC3339 layout). */
+export function formatRfc3339(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+}

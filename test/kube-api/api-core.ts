@@ -85,9 +85,8 @@ export class KubeApiCore {
     const byLabels = parseLabelSelector(labelSelector);
     const byFields = parseFieldSelector(fieldSelector);
     const items = this.store
-      .list(resourceKey(t), t.namespaced && target.namespace ? target.namespace : undefined)
-      .map((o) => this.present(o, t, target.version))
-      .filter((o) => byLabels(o.metadata.labels ?? {}) && byFields(o));
+      .list(resourceKey(t), t.namespaced && target.namespace ? target.namespace : undefined, (o) => byLabels(o.metadata.labels ?? {}) && byFields(o as KubeObject))
+      .map((o) => this.present(o, t, target.version));
     return { items, resourceVersion: String(this.store.currentRv) };
   }
 

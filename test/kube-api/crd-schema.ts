@@ -4,7 +4,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import type { KubeObject } from "./object-store.js";
-import type { PrinterColumn, ResourceType } from "./resource-types.js";
+import { compareVersionPriority, type PrinterColumn, type ResourceType } from "./resource-types.js";
 import type { StatusCause } from "./status.js";
 
 // ajv-formats is CommonJS; under NodeNext its default export is the module object.
@@ -13,8 +13,9 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 type Schema = Record<string, unknown>;
 
 function newAjv(): Ajv {
-  // strict: false because Kubernetes schemas carry x-kubernetes-* keywords ajv does not know.
-  const ajv = new Ajv({ strict: false, allErrors: true, useDefaults: true, logger: false });
+  // strict: false because Kubernetes schemas carry x-kubernetes-* keywords ajv does not know;
+  // verbose so errors carry the offending value, which the real messages quote.
+  const ajv = new Ajv({ strict: false, allErrors: true, useDefaults: true, verbose: true, logger: false });
   addFormats(ajv);
   for (const f of ["int32", "int64", "float", "double", "quantity", "byte", "password"]) ajv.addFormat(f, true);
   return ajv;
@@ -122,19 +123,6 @@ export function pruneUnknownFields(value: unknown, schema: Schema | undefined, i
     }
   }
   return out;
-}
-
-/** Kubernetes version priority: GA > beta > alpha, higher numbers first (v2 > v1 > v1beta2 > v1beta1 > v1alpha1). */
-export function compareVersionPriority(a: string, b: string): number {
-  const rank = (v: string): [number, number, number] => {
-    const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
-    if (!m) return [0, 0, 0];
-    const stage = m[2] === undefined ? 3 : m[2] === "beta" ? 2 : 1;
-    return [stage, Number(m[1]), Number(m[3] ?? 0)];
-  };
-  const [sa, ma, na] = rank(a);
-  const [sb, mb, nb] = rank(b);
-  return sb - sa || mb - ma || nb - na || a.localeCompare(b);
 }
 
 interface CrdVersion {

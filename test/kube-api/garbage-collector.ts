@@ -26,8 +26,8 @@ export class GarbageCollector {
   private dependents(uid: string): { type: ResourceType; obj: KubeObject }[] {
     const out: { type: ResourceType; obj: KubeObject }[] = [];
     for (const type of this.core.registry.all()) {
-      for (const obj of this.core.store.list(resourceKey(type))) {
-        if ((obj.metadata.ownerReferences ?? []).some((r) => r.uid === uid)) out.push({ type, obj });
+      for (const obj of this.core.store.list(resourceKey(type), undefined, (o) => (o.metadata.ownerReferences ?? []).some((r) => r.uid === uid))) {
+        out.push({ type, obj });
       }
     }
     return out;
@@ -35,7 +35,7 @@ export class GarbageCollector {
 
   private ownerExists(uid: string): boolean {
     for (const type of this.core.registry.all()) {
-      if (this.core.store.list(resourceKey(type)).some((o) => o.metadata.uid === uid)) return true;
+      for (const o of this.core.store.scan(resourceKey(type))) if (o.metadata.uid === uid) return true;
     }
     return false;
   }

@@ -75,12 +75,21 @@ export class ObjectStore {
   }
 
   /** All objects of a resource, in one namespace or all of them (namespace undefined). */
-  list(resource: string, namespace?: string): KubeObject[] {
+  list(resource: string, namespace?: string, filter: (o: Readonly<KubeObject>) => boolean = () => true): KubeObject[] {
     const out: KubeObject[] = [];
-    for (const o of this.objects.get(resource)?.values() ?? []) {
-      if (namespace === undefined || (o.metadata.namespace ?? "") === namespace) out.push(clone(o));
-    }
+    for (const o of this.scan(resource, namespace)) if (filter(o)) out.push(clone(o));
     return out.sort((a, b) => `${a.metadata.namespace ?? ""}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace ?? ""}/${b.metadata.name}`));
+  }
+
+  /**
+   * The stored objects themselves, unsorted and NOT copied: for read-only
+   * scans inside the double (garbage collection, filtered lists) that would
+   * otherwise copy every object on every call. Never mutate what this yields.
+   */
+  *scan(resource: string, namespace?: string): IterableIterator<Readonly<KubeObject>> {
+    for (const o of this.objects.get(resource)?.values() ?? []) {
+      if (namespace === undefined || (o.metadata.namespace ?? "") === namespace) yield o;
+    }
   }
 
   resources(): string[] {

@@ -97,7 +97,7 @@ export class ResourceTypeRegistry {
     return [...this.types.values()];
   }
 
-  /** Groups in a stable order: core first, then by name; each with its versions (preferred first). */
+  /** Groups in a stable order: core first, then by name; each with its versions, highest priority (preferred) first. */
   groups(): { name: string; versions: string[] }[] {
     const byGroup = new Map<string, string[]>();
     for (const t of this.types.values()) {
@@ -105,8 +105,21 @@ export class ResourceTypeRegistry {
       for (const v of t.versions) if (!vs.includes(v)) vs.push(v);
       byGroup.set(t.group, vs);
     }
-    return [...byGroup.entries()].sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b))).map(([name, versions]) => ({ name, versions }));
+    return [...byGroup.entries()].sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b))).map(([name, versions]) => ({ name, versions: versions.sort(compareVersionPriority) }));
   }
+}
+
+/** Kubernetes version priority: GA > beta > alpha, higher numbers first (v2 > v1 > v1beta2 > v1beta1 > v1alpha1). */
+export function compareVersionPriority(a: string, b: string): number {
+  const rank = (v: string): [number, number, number] => {
+    const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+    if (!m) return [0, 0, 0];
+    const stage = m[2] === undefined ? 3 : m[2] === "beta" ? 2 : 1;
+    return [stage, Number(m[1]), Number(m[3] ?? 0)];
+  };
+  const [sa, ma, na] = rank(a);
+  const [sb, mb, nb] = rank(b);
+  return sb - sa || mb - ma || nb - na || a.localeCompare(b);
 }
 
 /** "apps/v1" or "v1". */

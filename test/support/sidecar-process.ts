@@ -23,6 +23,8 @@ export interface SidecarProcess {
   /** SIGKILL, as a crash would. */
   kill(): Promise<void>;
   http(pathname: string, init?: RequestInit): Promise<Response>;
+  /** Resolves once /v1.0/healthz answers 204 (for sidecars started with waitReady: false). */
+  ready(): Promise<void>;
 }
 
 export interface SidecarStartOptions {
@@ -68,8 +70,9 @@ export async function startSidecar(o: SidecarStartOptions = {}): Promise<Sidecar
       await exited;
     },
     http: (p, init) => fetch(`http://127.0.0.1:${httpPort}${p}`, init),
+    ready: () => waitHealthy(sc, exited),
   };
-  if (o.waitReady ?? true) await waitHealthy(sc, exited);
+  if (o.waitReady ?? true) await sc.ready();
   return sc;
 }
 

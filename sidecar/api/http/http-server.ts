@@ -5,6 +5,7 @@ import { Errors } from "../../errors/catalog.js";
 import type { Logger } from "../../log/logger.js";
 import { sendError } from "./http-helpers.js";
 import { httpMetrics } from "./http-metrics.js";
+import { registerNotImplementedHttp } from "./not-implemented-routes.js";
 
 export interface HttpApiOptions {
   appId: string;
@@ -18,6 +19,11 @@ export interface HttpApiOptions {
   fallback?: (req: Request, res: Response) => void;
   /** Requests that must not be buffered (streamed service invocation). */
   streamed?: (req: Request) => boolean;
+  /**
+   * Known Dapr routes that no building block serves answer 501 ERR_NOT_IMPLEMENTED
+   * (default true). The public port (healthz, metadata only) passes false.
+   */
+  answerUnbuiltRoutes?: boolean;
 }
 
 const tokenExempt = new Set(["/v1.0/healthz", "/v1.0/healthz/outbound"]);
@@ -39,6 +45,8 @@ export function buildHttpApi(opts: HttpApiOptions): express.Express {
 
   const router = express.Router({ strict: false });
   for (const add of opts.routes) add(router);
+  // After the building blocks' routes, so only the routes nobody serves match.
+  if (opts.answerUnbuiltRoutes ?? true) registerNotImplementedHttp(router, []);
   app.use(router);
 
   app.use((req: Request, res: Response) => {
@@ -55,10 +63,19 @@ export function buildHttpApi(opts: HttpApiOptions): express.Express {
   return app;
 }
 
-/** Dapr answers a missing or wrong token with 401 and a plain-text body. */
+/**
+ * Dapr answers a missing or wrong token with 401 and Go's http.Error body
+ * ("invalid api token\n", text/plain); only GET healthz is exempt
+ * (pkg/api/http/middlewares.go). The header is not passed on to the app.
+ */
 function apiTokenCheck(token: string) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (tokenExempt.has(req.path) || req.header("dapr-api-token") === token) return next();
-    res.status(401).type("text/plain").send("invalid api token");
+    const exempt = req.method === "GET" && tokenExempt.has(req.path.replace(/\/+$/, ""));
+    if (!exempt && req.header("dapr-api-token") !== token) {
+      res.status(401).set({ "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff" }).send("invalid api token\n");
+      return;
+    }
+    delete req.headers["dapr-api-token"];
+    next();
   };
 }

@@ -57,6 +57,32 @@ describe("redis: Dapr layout compatibility", () => {
     expect(await raw.exists(key)).toBe(0);
   });
 
+  it("keeps Dapr's first-write rule: only keys written with first-write block a later first-write", async () => {
+    const fw = { concurrency: "first-write" as const };
+    const lastWritten = `${prefix}fw-last`;
+    await store.set(setReq(lastWritten, '"by last-write"'));
+    await store.set(setReq(lastWritten, '"first-write over it"', { options: fw }));
+    expect(await raw.hgetall(lastWritten)).toEqual({ data: '"first-write over it"', version: "2", "first-write": "0" });
+    await expect(store.set(setReq(lastWritten, '"again"', { options: fw }))).rejects.toBeInstanceOf(EtagMismatchError);
+    // Once marked, even last-write needs the ETag...
+    await expect(store.set(setReq(lastWritten, '"lw"', { options: { concurrency: "last-write" } }))).rejects.toBeInstanceOf(EtagMismatchError);
+    // ...while on an unmarked key last-write ignores a wrong ETag, as Dapr's does.
+    const unmarked = `${prefix}fw-unmarked`;
+    await store.set(setReq(unmarked, '"v"'));
+    await store.set(setReq(unmarked, '"last"', { etag: "12345", options: { concurrency: "last-write" } }));
+    expect((await store.get({ key: unmarked, metadata: {} }))?.data.toString()).toBe('"last"');
+  });
+
+  it("bulk get reports a broken key's error without failing the others", async () => {
+    await raw.hset(`${prefix}bulk-ok`, "data", '"fine"', "version", "3");
+    await raw.hset(`${prefix}bulk-broken`, "nodata", "x");
+    const items = await store.bulkGet([`${prefix}bulk-ok`, `${prefix}bulk-broken`, `${prefix}bulk-none`].map((key) => ({ key, metadata: {} })));
+    expect(items[0]).toMatchObject({ key: `${prefix}bulk-ok`, etag: "3" });
+    expect(items[0]?.data?.toString()).toBe('"fine"');
+    expect(items[1]?.error).toMatch(/data|version/);
+    expect(items[2]).toEqual({ key: `${prefix}bulk-none` });
+  });
+
   it("reads a legacy plain string key without an ETag, and replaces it on write", async () => {
     const key = `${prefix}legacy`;
     await raw.set(key, "plain");

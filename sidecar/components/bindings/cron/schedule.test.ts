@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { nextFire, parseGoDuration, parseSchedule } from "./schedule.js";
+import { parseGoDuration } from "../go-duration.js";
+import { nextFire, parseSchedule } from "./schedule.js";
 
 describe("cron schedule parsing (Dapr's forms)", () => {
   it("parses Go durations", () => {

@@ -6,6 +6,7 @@
 // Field schedules are evaluated by croner; "@every" is ours, because croner
 // has no such form.
 import { Cron } from "croner";
+import { parseGoDuration } from "../go-duration.js";
 
 export type Schedule =
   | { kind: "every"; everyMs: number }
@@ -20,22 +21,6 @@ const DESCRIPTORS: Record<string, string> = {
   "@midnight": "0 0 0 * * *",
   "@hourly": "0 0 * * * *",
 };
-
-const GO_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, "μs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Parses a Go duration ("1h30m", "15s", "1.5s", "500ms") to milliseconds. */
-export function parseGoDuration(text: string): number {
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gy;
-  let total = 0;
-  let pos = 0;
-  if (text === "" ) throw new Error("empty duration");
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    total += Number(m[1]) * GO_UNITS[m[2]];
-    pos = re.lastIndex;
-  }
-  if (pos !== text.length) throw new Error(`invalid duration '${text}'`);
-  return total;
-}
 
 export function parseSchedule(text: string): Schedule {
   const s = text.trim();

@@ -3,7 +3,7 @@
 // Subscriptions LISTEN on the channel named by the subscriber's metadata
 // `pgNotifyChannel`; the user installs a trigger that calls pg_notify with
 // `{"data": <row as json>, ...}` (Dapr's docs show one). Each subscription
-// holds its own connection, because LISTEN is per connection.
+// holds its own connection (LISTEN is per connection), re-established if lost.
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { intProp, requiredProp, type ComponentContext } from "../../component.js";
@@ -16,6 +16,7 @@ import {
   type GetConfigurationResponse,
   type SubscribeConfigurationRequest,
 } from "../configuration-store.js";
+import { NotifyListener } from "./listener.js";
 
 // Dapr's rules: keys and table names are limited to these characters.
 const ALLOWED = /^[a-zA-Z0-9./_]*$/;
@@ -46,16 +47,11 @@ export function rowToItem(row: Record<string, unknown>): { key: string; item: Co
   };
 }
 
-interface Subscription {
-  client: pg.Client;
-  channel: string;
-}
-
 export class PostgresConfigurationStore implements ConfigurationStore {
   private pool?: pg.Pool;
   private table = "";
   private connectionString = "";
-  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly subscriptions = new Map<string, NotifyListener>();
 
   constructor(private readonly ctx: ComponentContext) {}
 
@@ -101,48 +97,41 @@ export class PostgresConfigurationStore implements ConfigurationStore {
     if (!CHANNEL.test(channel)) throw new Error(`invalid pgNotifyChannel '${channel}': use letters, digits and '_'`);
     const id = randomUUID();
     const keys = new Set(req.keys);
-    const client = new pg.Client({ connectionString: this.connectionString });
-    client.on("error", (err) => this.ctx.logger.warn("postgres subscription connection error", { subscription: id, error: err.message }));
-    client.on("notification", (msg) => {
-      void (async () => {
-        let payload: unknown;
-        try { payload = JSON.parse(msg.payload ?? ""); } catch {
-          this.ctx.logger.warn("configuration notification is not JSON", { channel: msg.channel });
-          return;
-        }
-        const data = (payload as { data?: unknown } | null)?.data;
-        const r = data && typeof data === "object" ? rowToItem(data as Record<string, unknown>) : undefined;
-        if (!r) {
-          this.ctx.logger.warn("configuration notification has no 'data' row", { channel: msg.channel });
-          return;
-        }
-        if (keys.size > 0 && !keys.has(r.key)) return;
-        try {
-          await handler({ id, items: { [r.key]: r.item } });
-        } catch (err) {
-          this.ctx.logger.error("configuration update handler failed", { subscription: id, key: r.key, error: (err as Error).message });
-        }
-      })();
-    });
+    const listener = new NotifyListener(this.connectionString, channel, (payload) => void this.notify(id, keys, handler, payload), this.ctx.logger);
     try {
-      await client.connect();
-      await client.query(`LISTEN ${channel}`);
+      await listener.start();
     } catch (err) {
-      await client.end().catch(() => {});
       throw new Error(`configuration store ${this.ctx.name}: cannot listen on ${channel}: ${(err as Error).message}`);
     }
-    this.subscriptions.set(id, { client, channel });
+    this.subscriptions.set(id, listener);
     return id;
   }
 
+  private async notify(id: string, keys: Set<string>, handler: ConfigurationUpdateHandler, text: string): Promise<void> {
+    let payload: unknown;
+    try { payload = JSON.parse(text); } catch {
+      this.ctx.logger.warn("configuration notification is not JSON", { subscription: id });
+      return;
+    }
+    const data = (payload as { data?: unknown } | null)?.data;
+    const r = data && typeof data === "object" ? rowToItem(data as Record<string, unknown>) : undefined;
+    if (!r) {
+      this.ctx.logger.warn("configuration notification has no 'data' row", { subscription: id });
+      return;
+    }
+    if (keys.size > 0 && !keys.has(r.key)) return;
+    try {
+      await handler({ id, items: { [r.key]: r.item } });
+    } catch (err) {
+      this.ctx.logger.error("configuration update handler failed", { subscription: id, key: r.key, error: (err as Error).message });
+    }
+  }
+
   async unsubscribe(id: string): Promise<void> {
-    const sub = this.subscriptions.get(id);
-    if (!sub) throw new SubscriptionNotFoundError(id);
+    const listener = this.subscriptions.get(id);
+    if (!listener) throw new SubscriptionNotFoundError(id);
     this.subscriptions.delete(id);
-    // Notifications already on the wire must not reach the handler any more.
-    sub.client.removeAllListeners("notification");
-    await sub.client.query(`UNLISTEN ${sub.channel}`).catch(() => {});
-    await sub.client.end().catch(() => {});
+    await listener.stop();
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 // The process-wide bus behind `pubsub.in-memory`. Every consumer group of a
 // topic gets every message; the members of one group share them round-robin,
-// one message at a time per member (so a single-member group sees publish
-// order). A nacked message goes back to its group after `redeliverMs`.
+// one message at a time per member by default (so a single-member group sees publish
+// order; `concurrency` > 1 lifts that). A nacked message goes back to its group after `redeliverMs`.
 // Buses are keyed by component name, so two sidecars in one test process that
 // load the same component talk to each other, and unrelated components don't.
 import type { Message, MessageHandler } from "../pubsub.js";
@@ -14,9 +14,11 @@ interface Pending {
 
 export interface Member {
   handler: MessageHandler;
-  busy: boolean;
+  /** Handlers of this member running now, at most `concurrency`. */
+  active: number;
+  concurrency: number;
   closed: boolean;
-  inflight?: Promise<void>;
+  inflight: Set<Promise<void>>;
 }
 
 class Group {
@@ -42,12 +44,12 @@ export class InMemoryBus {
     }
   }
 
-  join(topic: string, group: string, handler: MessageHandler): Member {
+  join(topic: string, group: string, handler: MessageHandler, concurrency = 1): Member {
     let groups = this.topics.get(topic);
     if (!groups) this.topics.set(topic, (groups = new Map()));
     let g = groups.get(group);
     if (!g) groups.set(group, (g = new Group()));
-    const member: Member = { handler, busy: false, closed: false };
+    const member: Member = { handler, active: 0, concurrency, closed: false, inflight: new Set() };
     g.members.push(member);
     this.dispatch(g);
     return member;
@@ -60,7 +62,7 @@ export class InMemoryBus {
       const i = g.members.indexOf(member);
       if (i >= 0) g.members.splice(i, 1);
     }
-    await member.inflight;
+    while (member.inflight.size > 0) await Promise.allSettled([...member.inflight]);
   }
 
   private dispatch(g: Group): void {
@@ -69,15 +71,17 @@ export class InMemoryBus {
       if (!member) return;
       const pending = g.queue.shift()!;
       if (pending.expiresAt !== undefined && Date.now() >= pending.expiresAt) continue;
-      member.busy = true;
-      member.inflight = this.deliver(g, member, pending);
+      member.active++;
+      const p = this.deliver(g, member, pending);
+      member.inflight.add(p);
+      void p.finally(() => member.inflight.delete(p));
     }
   }
 
   private idleMember(g: Group): Member | undefined {
     for (let i = 0; i < g.members.length; i++) {
       const m = g.members[(g.next + i) % g.members.length]!;
-      if (!m.busy && !m.closed) {
+      if (m.active < m.concurrency && !m.closed) {
         g.next = (g.next + i + 1) % g.members.length;
         return m;
       }
@@ -92,7 +96,7 @@ export class InMemoryBus {
     } catch {
       ok = false;
     }
-    member.busy = false;
+    member.active--;
     if (!ok) this.requeueLater(g, pending);
     this.dispatch(g);
   }

@@ -1,7 +1,8 @@
 // `pubsub.in-memory`: a single-process broker for development and tests.
 // Metadata: `consumerID` (group; defaults to the app id), `redeliverInterval`
-// (delay before a nacked message comes back; default 1s).
-import type { ComponentContext } from "../../component.js";
+// (delay before a nacked message comes back; default 1s), `concurrency`
+// (handlers running at once per subscription; default 1, which keeps order).
+import { intProp, type ComponentContext } from "../../component.js";
 import { consumerIdOf, durationProp, messageTtlSeconds } from "../metadata.js";
 import type {
   BulkPublishRequest,
@@ -18,6 +19,7 @@ import { busFor, type InMemoryBus } from "./in-memory-bus.js";
 export class InMemoryPubSub implements BulkPublisher {
   private bus?: InMemoryBus;
   private group = "";
+  private concurrency = 1;
   private readonly subscriptions = new Set<Subscription>();
   private closed = false;
 
@@ -26,6 +28,10 @@ export class InMemoryPubSub implements BulkPublisher {
   async init(): Promise<void> {
     const redeliverMs = durationProp(this.ctx.properties, "redeliverInterval", 1000);
     this.group = consumerIdOf(this.ctx.properties, this.ctx.appId);
+    this.concurrency = intProp(this.ctx.properties, "concurrency", 1);
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
+      throw new Error(`component ${this.ctx.name}: metadata 'concurrency' must be a positive integer`);
+    }
     this.bus = busFor(this.ctx.name, redeliverMs);
   }
 
@@ -58,7 +64,7 @@ export class InMemoryPubSub implements BulkPublisher {
   async subscribe(req: SubscribeRequest, handler: MessageHandler): Promise<Subscription> {
     const bus = this.ready();
     if (!req.topic) throw new Error("topic name is empty");
-    const member = bus.join(req.topic, this.group, handler);
+    const member = bus.join(req.topic, this.group, handler, this.concurrency);
     const sub: Subscription = {
       close: async () => {
         this.subscriptions.delete(sub);

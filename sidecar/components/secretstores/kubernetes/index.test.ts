@@ -78,6 +78,24 @@ describe("secretstores.kubernetes", () => {
     expect(await s.bulkGetSecret({ metadata: {} })).toEqual({ db: { user: "admin", pass: "p@ss:word" }, tls: { "tls.crt": "CERT" } });
   });
 
+  it("loads KUBECONFIG when no configuration is given", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "dapr-ts-kubeconfig-")), "config");
+    writeFileSync(file, kc.exportConfig());
+    const saved = process.env.KUBECONFIG;
+    process.env.KUBECONFIG = file;
+    try {
+      const s = new KubernetesSecretStore(ctx("apps"));
+      await s.init();
+      expect(await s.getSecret({ name: "tls", metadata: {} })).toEqual({ "tls.crt": "CERT" });
+    } finally {
+      if (saved === undefined) delete process.env.KUBECONFIG;
+      else process.env.KUBECONFIG = saved;
+    }
+  });
+
   it("fails clearly without a namespace", async () => {
     const saved = process.env.NAMESPACE;
     delete process.env.NAMESPACE;

@@ -13,6 +13,7 @@ describe("state metadata helpers", () => {
     expect(() => parseDuration("10 parsecs", "timeout")).toThrow(/timeout/);
     expect(durationProp({ cleanupIntervalInSeconds: "5" }, "cleanupInterval", 0, "cleanupIntervalInSeconds")).toBe(5000);
     expect(durationProp({}, "cleanupInterval", 42)).toBe(42);
+    expect(durationProp({ timeout: "7" }, "timeout", 0)).toBe(7000);
   });
 
   it("takes the request TTL over the component default", () => {

@@ -8,8 +8,8 @@ const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1,
 
 /**
  * Parses a Go duration ("20s", "1m30s", "250ms"). A bare integer is read in
- * `bareUnitMs` units: the legacy `...InSeconds` fields are seconds, the rest
- * follow Dapr's decoder (milliseconds).
+ * `bareUnitMs` units (the state stores' metadata read them as seconds, as
+ * their `...InSeconds` aliases and Dapr's docs say).
  */
 export function parseDuration(value: string, name: string, bareUnitMs = 1): number {
   const v = value.trim();
@@ -29,10 +29,14 @@ export function parseDuration(value: string, name: string, bareUnitMs = 1): numb
   return negative ? -total : total;
 }
 
-/** Reads a duration property; `legacyName` is the older `...InSeconds` spelling some stores still accept. */
-export function durationProp(properties: Properties, name: string, dfltMs: number, legacySecondsName?: string): number {
+/**
+ * Reads a duration property; `legacySecondsName` is the older `...InSeconds`
+ * alias some stores still accept. dapr/kit's decoder reads a bare number as
+ * seconds (the default); Dapr's Redis settings read it as milliseconds.
+ */
+export function durationProp(properties: Properties, name: string, dfltMs: number, legacySecondsName?: string, bareUnitMs = 1000): number {
   const v = prop(properties, name);
-  if (v !== undefined && v !== "") return parseDuration(v, name);
+  if (v !== undefined && v !== "") return parseDuration(v, name, bareUnitMs);
   if (legacySecondsName) {
     const legacy = prop(properties, legacySecondsName);
     if (legacy !== undefined && legacy !== "") return parseDuration(legacy, legacySecondsName, 1000);

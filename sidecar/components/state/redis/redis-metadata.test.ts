@@ -16,6 +16,9 @@ describe("redis state metadata", () => {
       ttlInSeconds: 30,
     });
     expect(md({ redisHost: "cache", redisPort: "6390" })).toMatchObject({ host: "cache", port: 6390 });
+    // Dapr's Redis settings read a bare number as milliseconds.
+    expect(md({ redisHost: "h:1", dialTimeout: "750" }).dialTimeoutMs).toBe(750);
+    expect(md({ redisHost: "h:1", dialTimeout: "2s" }).dialTimeoutMs).toBe(2000);
   });
 
   it("rejects bad or unsupported settings naming the field", () => {

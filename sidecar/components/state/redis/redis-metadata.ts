@@ -42,7 +42,7 @@ export function parseRedisMetadata(ctx: ComponentContext): RedisStateMetadata {
     tls: boolProp(ctx.properties, "enableTLS", false),
     tlsRejectUnauthorized: !boolProp(ctx.properties, "insecureSkipTLSVerify", false),
     maxRetries: intProp(ctx.properties, "redisMaxRetries", 3),
-    dialTimeoutMs: durationProp(ctx.properties, "dialTimeout", 5000),
+    dialTimeoutMs: durationProp(ctx.properties, "dialTimeout", 5000, undefined, 1),
     ...(ttlInSeconds !== undefined ? { ttlInSeconds } : {}),
   };
 }
@@ -50,7 +50,8 @@ export function parseRedisMetadata(ctx: ComponentContext): RedisStateMetadata {
 function splitHostPort(value: string, portProp: string | undefined, name: string): { host: string; port: number } {
   // "host:port", "[::1]:6379", or a bare host with redisPort.
   const m = /^\[(.+)\]:(\d+)$/.exec(value) ?? /^([^:]+):(\d+)$/.exec(value);
-  const host = m ? m[1]! : value.replace(/^\[|\]$/g, "");
+  const bare = /^\[(.+)\]$/.exec(value)?.[1] ?? (value.includes(":") ? "" : value);
+  const host = m ? m[1]! : bare;
   const port = Number(m ? m[2] : portProp || "6379");
   if (!host || !Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`component ${name}: metadata 'redisHost' must be host:port, got '${value}'`);
   return { host, port };

@@ -7,6 +7,7 @@ import type { ComponentContext } from "../../component.js";
 import {
   EtagInvalidError,
   EtagMismatchError,
+  type BulkGetItem,
   type DeleteRequest,
   type GetRequest,
   type GetResponse,
@@ -72,13 +73,34 @@ export class RedisStateStore implements TransactionalStateStore {
   }
 
   async get(req: GetRequest): Promise<GetResponse | undefined> {
-    const client = this.open();
-    const results = await client.multi().hgetallBuffer(req.key).pttl(req.key).exec();
-    const [hashErr, hash] = results?.[0] ?? [new Error("transaction aborted"), undefined];
+    const results = await this.open().multi().hgetallBuffer(req.key).pttl(req.key).exec();
+    return this.toResponse(req.key, results?.[0], results?.[1]);
+  }
+
+  /** One pipelined round trip for all keys; a key that fails reports its own error. */
+  async bulkGet(reqs: GetRequest[]): Promise<BulkGetItem[]> {
+    if (reqs.length === 0) return [];
+    const pipeline = this.open().pipeline();
+    for (const r of reqs) pipeline.hgetallBuffer(r.key).pttl(r.key);
+    const results = (await pipeline.exec()) ?? [];
+    return Promise.all(
+      reqs.map(async (r, i) => {
+        try {
+          const res = await this.toResponse(r.key, results[2 * i], results[2 * i + 1]);
+          return res ? { key: r.key, ...res } : { key: r.key };
+        } catch (err) {
+          return { key: r.key, error: (err as Error).message };
+        }
+      }),
+    );
+  }
+
+  private async toResponse(key: string, hashResult: [Error | null, unknown] | undefined, pttlResult: [Error | null, unknown] | undefined): Promise<GetResponse | undefined> {
+    const [hashErr, hash] = hashResult ?? [new Error("no reply from Redis"), undefined];
     if (hashErr) {
       // Dapr falls back to a plain GET for keys that are not hashes (very old layouts).
       if (/WRONGTYPE/.test(hashErr.message)) {
-        const plain = await client.getBuffer(req.key);
+        const plain = await this.open().getBuffer(key);
         return plain === null ? undefined : { data: plain };
       }
       throw hashErr;
@@ -87,8 +109,8 @@ export class RedisStateStore implements TransactionalStateStore {
     if (Object.keys(fields).length === 0) return undefined;
     const data = fields["data"];
     const version = fields["version"];
-    if (data === undefined || version === undefined) throw new Error(`redis key ${req.key} lacks the required hash field 'data' or 'version'`);
-    const pttl = Number(results?.[1]?.[1] ?? -1);
+    if (data === undefined || version === undefined) throw new Error(`redis key ${key} lacks the required hash field 'data' or 'version'`);
+    const pttl = Number(pttlResult?.[1] ?? -1);
     const metadata = pttl > 0 ? ttlExpireTimeMetadata(Date.now() + pttl) : undefined;
     return { data, etag: version.toString(), ...(metadata ? { metadata } : {}) };
   }

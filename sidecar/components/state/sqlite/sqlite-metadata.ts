@@ -8,6 +8,7 @@ export interface SqliteMetadata {
   readonly: boolean;
   tableName: string;
   metadataTableName: string;
+  /** Validated for Dapr parity; better-sqlite3 calls are synchronous, so only busyTimeout applies. */
   timeoutMs: number;
   busyTimeoutMs: number;
   /** 0 disables the background sweep (expired rows stay invisible either way). */

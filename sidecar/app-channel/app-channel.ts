@@ -1,0 +1,74 @@
+// The app channel: how the sidecar calls into its own app, over HTTP or gRPC.
+// Building blocks speak to this interface only; the two implementations carry
+// Dapr's app callback contract (HTTP routes or the AppCallback services).
+import type { CloudEvent } from "../building-blocks/pubsub/cloudevent.js";
+
+/** A subscription as the app declares it (GET /dapr/subscribe or ListTopicSubscriptions). */
+export interface AppSubscription {
+  pubsubname: string;
+  topic: string;
+  metadata?: Record<string, string>;
+  route?: string;
+  routes?: { rules?: { match: string; path: string }[]; default?: string };
+  deadLetterTopic?: string;
+  bulkSubscribe?: { enabled: boolean; maxMessagesCount?: number; maxAwaitDurationMs?: number };
+}
+
+export type DeliveryStatus = "SUCCESS" | "RETRY" | "DROP";
+
+export interface TopicEventDelivery {
+  /** The route chosen by the subscription's rules, e.g. "/orders". */
+  path: string;
+  event: CloudEvent;
+  pubsubName: string;
+  topic: string;
+}
+
+export interface BulkEntry {
+  entryId: string;
+  event: CloudEvent | Buffer;
+  contentType: string;
+  metadata: Record<string, string>;
+}
+
+export interface BulkDelivery {
+  path: string;
+  pubsubName: string;
+  topic: string;
+  entries: BulkEntry[];
+  metadata: Record<string, string>;
+}
+
+/** A call into the app for service invocation. */
+export interface AppInvokeRequest {
+  method: string;
+  verb: string;
+  /** Raw query string without '?'. */
+  query: string;
+  headers: Record<string, string>;
+  body: Buffer;
+  contentType?: string;
+}
+
+export interface AppInvokeResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  contentType?: string;
+}
+
+export interface AppChannel {
+  readonly protocol: "http" | "grpc";
+  listSubscriptions(): Promise<AppSubscription[]>;
+  /** The app's verdict for one event. Rejects when the app could not be reached (counts as RETRY). */
+  deliverTopicEvent(d: TopicEventDelivery): Promise<DeliveryStatus>;
+  /** Per-entry verdicts for a bulk delivery; entries missing from the answer count as RETRY. */
+  deliverBulkTopicEvent(d: BulkDelivery): Promise<Record<string, DeliveryStatus>>;
+  invoke(req: AppInvokeRequest): Promise<AppInvokeResponse>;
+  /** One health probe: true when the app answers healthy. */
+  healthProbe(timeoutMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Thrown when the app's answer means "drop" in a way Dapr logs as an error (HTTP 404, gRPC UNIMPLEMENTED). */
+export class AppDropError extends Error {}

@@ -1,0 +1,170 @@
+// The app channel over HTTP: keep-alive connections to the app's port, Dapr's
+// callback routes, and Dapr's reading of the app's answers.
+import { randomUUID } from "node:crypto";
+import { Pool } from "undici";
+import type { Logger } from "../log/logger.js";
+import type {
+  AppChannel,
+  AppInvokeRequest,
+  AppInvokeResponse,
+  AppSubscription,
+  BulkDelivery,
+  DeliveryStatus,
+  TopicEventDelivery,
+} from "./app-channel.js";
+import type { ConcurrencyLimiter } from "./concurrency-limiter.js";
+import { parseAppSubscriptions } from "./subscription-answer.js";
+
+export interface HttpAppChannelOptions {
+  host: string;
+  port: number;
+  appId: string;
+  tls: boolean;
+  appApiToken?: string;
+  healthCheckPath: string;
+  limiter: ConcurrencyLimiter;
+  logger: Logger;
+}
+
+const statuses = new Set(["SUCCESS", "RETRY", "DROP"]);
+
+export class HttpAppChannel implements AppChannel {
+  readonly protocol = "http" as const;
+  private readonly pool: Pool;
+  private readonly baseHeaders: Record<string, string>;
+
+  constructor(private readonly o: HttpAppChannelOptions) {
+    this.pool = new Pool(`${o.tls ? "https" : "http"}://${o.host}:${o.port}`, {
+      connections: 256,
+      keepAliveTimeout: 30_000,
+      connect: o.tls ? { rejectUnauthorized: false } : undefined,
+    });
+    this.baseHeaders = o.appApiToken ? { "dapr-api-token": o.appApiToken } : {};
+  }
+
+  async listSubscriptions(): Promise<AppSubscription[]> {
+    const r = await this.request("GET", "/dapr/subscribe", { "dapr-app-id": this.o.appId });
+    if (r.status === 404) return [];
+    if (r.status < 200 || r.status > 299) throw new Error(`GET /dapr/subscribe answered ${r.status}`);
+    if (r.body.length === 0) return [];
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(r.body.toString("utf8"));
+    } catch (err) {
+      throw new Error(`GET /dapr/subscribe answered invalid JSON: ${(err as Error).message}`);
+    }
+    return parseAppSubscriptions(parsed, (w) => this.o.logger.warn("ignoring app subscription", { problem: w }));
+  }
+
+  async deliverTopicEvent(d: TopicEventDelivery): Promise<DeliveryStatus> {
+    const headers: Record<string, string> = { "content-type": "application/cloudevents+json" };
+    if (typeof d.event.traceparent === "string" && d.event.traceparent) headers["traceparent"] = d.event.traceparent;
+    if (typeof d.event.tracestate === "string" && d.event.tracestate) headers["tracestate"] = d.event.tracestate;
+    headers["pubsubname"] = d.pubsubName;
+    const r = await this.request("POST", routePath(d.path), headers, Buffer.from(JSON.stringify(d.event)));
+    return this.verdict(r.status, r.body, d.path);
+  }
+
+  async deliverBulkTopicEvent(d: BulkDelivery): Promise<Record<string, DeliveryStatus>> {
+    const body = {
+      id: randomUUID(),
+      type: "com.dapr.event.sent.bulk",
+      topic: d.topic,
+      pubsubname: d.pubsubName,
+      metadata: d.metadata,
+      entries: d.entries.map((e) => ({
+        entryId: e.entryId,
+        event: Buffer.isBuffer(e.event) ? e.event.toString("utf8") : e.event,
+        contentType: e.contentType,
+        metadata: e.metadata,
+      })),
+    };
+    const r = await this.request("POST", routePath(d.path), { "content-type": "application/cloudevents+json" }, Buffer.from(JSON.stringify(body)));
+    const all = (s: DeliveryStatus) => Object.fromEntries(d.entries.map((e) => [e.entryId, s]));
+    if (r.status === 404) return all("DROP");
+    if (r.status < 200 || r.status > 299) return all("RETRY");
+    const out: Record<string, DeliveryStatus> = {};
+    try {
+      const parsed = JSON.parse(r.body.toString("utf8")) as { statuses?: { entryId?: string; status?: string }[] };
+      for (const s of parsed.statuses ?? []) {
+        if (typeof s.entryId === "string") out[s.entryId] = statuses.has(String(s.status)) ? (s.status as DeliveryStatus) : "RETRY";
+      }
+    } catch {
+      // An unreadable answer leaves every entry unanswered: all are retried.
+    }
+    for (const e of d.entries) out[e.entryId] ??= "RETRY";
+    return out;
+  }
+
+  async invoke(req: AppInvokeRequest): Promise<AppInvokeResponse> {
+    const path = routePath(req.method) + (req.query ? `?${req.query}` : "");
+    const headers = { ...req.headers };
+    if (req.contentType) headers["content-type"] = req.contentType;
+    const r = await this.request(req.verb, path, headers, req.body.length ? req.body : undefined);
+    return { status: r.status, headers: r.headers, body: r.body, contentType: r.headers["content-type"] };
+  }
+
+  async healthProbe(timeoutMs: number): Promise<boolean> {
+    try {
+      const r = await this.request("GET", routePath(this.o.healthCheckPath), {}, undefined, timeoutMs, false);
+      return r.status >= 200 && r.status < 300;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close().catch(() => {});
+  }
+
+  /** Dapr's reading of a delivery answer: 2xx body decides, 404 drops, anything else retries. */
+  private verdict(status: number, body: Buffer, path: string): DeliveryStatus {
+    if (status === 404) {
+      this.o.logger.error("app answered 404 for a delivery; dropping the message", { path });
+      return "DROP";
+    }
+    if (status < 200 || status > 299) return "RETRY";
+    if (body.length === 0) return "SUCCESS";
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString("utf8"));
+    } catch {
+      return "SUCCESS";
+    }
+    const s = (parsed as { status?: unknown } | null)?.status;
+    if (s === undefined || s === null || s === "") return "SUCCESS";
+    const upper = String(s).toUpperCase();
+    if (statuses.has(upper)) return upper as DeliveryStatus;
+    this.o.logger.warn("app answered an unknown delivery status; retrying", { status: String(s), path });
+    return "RETRY";
+  }
+
+  private async request(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body?: Buffer,
+    timeoutMs?: number,
+    limited = true,
+  ): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+    const call = async () => {
+      const r = await this.pool.request({
+        method: method as never,
+        path,
+        headers: { ...this.baseHeaders, ...headers },
+        body,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      const buf = Buffer.from(await r.body.arrayBuffer());
+      const h: Record<string, string> = {};
+      for (const [k, v] of Object.entries(r.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(", ") : v;
+      return { status: r.statusCode, headers: h, body: buf };
+    };
+    return limited ? this.o.limiter.run(call) : call();
+  }
+}
+
+function routePath(p: string): string {
+  return p.startsWith("/") ? p : `/${p}`;
+}

@@ -1,0 +1,29 @@
+import { Counter, Histogram } from "prom-client";
+import { latencyBucketsMs, metricsRegistry } from "../../metrics/registry.js";
+
+export const egressCount = new Counter({
+  name: "dapr_component_pubsub_egress_count",
+  help: "The number of outgoing messages published to the pub/sub component",
+  labelNames: ["app_id", "component", "success", "topic"],
+  registers: [metricsRegistry],
+});
+export const egressLatency = new Histogram({
+  name: "dapr_component_pubsub_egress_latencies",
+  help: "The latency of the response from the pub/sub component (ms)",
+  labelNames: ["app_id", "component", "success", "topic"],
+  buckets: latencyBucketsMs,
+  registers: [metricsRegistry],
+});
+export const ingressCount = new Counter({
+  name: "dapr_component_pubsub_ingress_count",
+  help: "The number of incoming messages arriving from the pub/sub component",
+  labelNames: ["app_id", "component", "process_status", "topic"],
+  registers: [metricsRegistry],
+});
+export const ingressLatency = new Histogram({
+  name: "dapr_component_pubsub_ingress_latencies",
+  help: "The consuming app event processing latency (ms)",
+  labelNames: ["app_id", "component", "process_status", "topic"],
+  buckets: latencyBucketsMs,
+  registers: [metricsRegistry],
+});

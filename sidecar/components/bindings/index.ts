@@ -1,0 +1,29 @@
+// The binding registries: `bindings.<type>/<version>` -> factory. A type in
+// both registries (rabbitmq, mqtt3) uses the same factory: the runtime should
+// create ONE instance and use it for both directions (see isInputBinding /
+// isOutputBinding), not one per registry.
+import { ComponentRegistry, type Factory } from "../registry.js";
+import type { InputBinding, OutputBinding } from "./binding.js";
+import { CronBinding } from "./cron/index.js";
+import { HttpOutputBinding } from "./http/index.js";
+import { Mqtt3Binding } from "./mqtt3/index.js";
+import { PostgresOutputBinding } from "./postgresql/index.js";
+import { RabbitMQBinding } from "./rabbitmq/index.js";
+import { RedisOutputBinding } from "./redis/index.js";
+
+export * from "./binding.js";
+
+export const inputBindingRegistry = new ComponentRegistry<InputBinding>("input binding");
+export const outputBindingRegistry = new ComponentRegistry<OutputBinding>("output binding");
+
+function both(types: string | string[], factory: Factory<InputBinding & OutputBinding>): void {
+  inputBindingRegistry.register(types, ["v1"], factory);
+  outputBindingRegistry.register(types, ["v1"], factory);
+}
+
+inputBindingRegistry.register("bindings.cron", ["v1"], (ctx) => new CronBinding(ctx));
+outputBindingRegistry.register("bindings.http", ["v1"], (ctx) => new HttpOutputBinding(ctx));
+outputBindingRegistry.register("bindings.redis", ["v1"], (ctx) => new RedisOutputBinding(ctx));
+outputBindingRegistry.register(["bindings.postgresql", "bindings.postgres"], ["v1"], (ctx) => new PostgresOutputBinding(ctx));
+both("bindings.rabbitmq", (ctx) => new RabbitMQBinding(ctx));
+both("bindings.mqtt3", (ctx) => new Mqtt3Binding(ctx));
