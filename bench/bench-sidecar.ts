@@ -35,8 +35,10 @@ export async function startBenchSidecar(appId: string, args: string[] = []): Pro
   const [httpPort, grpcPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const home = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-bench-"));
   const started = performance.now();
+  // BENCH_CPU_PROF=<dir> profiles the sidecar (written when it exits), to find where time goes.
+  const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF] : [];
   const proc = spawn(process.execPath, [
-    benchCliPath, "sidecar", "--app-id", appId, "--log-level", "warn",
+    ...prof, benchCliPath, "sidecar", "--app-id", appId, "--log-level", "warn",
     "--dapr-http-port", String(httpPort), "--dapr-grpc-port", String(grpcPort), "--metrics-port", String(metricsPort),
     ...args,
   ], { env: { ...process.env, DAPR_TS_HOME: home }, stdio: ["ignore", "pipe", "pipe"] });

@@ -61,7 +61,7 @@ export function decodeAdmissionReview(body: unknown): DecodeResult {
 }
 
 export function isPodRequest(req: AdmissionRequest): boolean {
-  return req.kind.kind === "Pod" && req.kind.group === "" ;
+  return req.kind.kind === "Pod" && req.kind.group === "";
 }
 
 /** The pod of a Pod request, or why it cannot be read. */

@@ -1,5 +1,6 @@
 // One sidecar process: loads resources, initialises components, serves the
-// HTTP and gRPC APIs (plus public and metrics ports), and shuts down cleanly.
+// building blocks over HTTP and gRPC (plus public and metrics ports), connects
+// to the app, and shuts down cleanly.
 import express from "express";
 import type * as grpc from "@grpc/grpc-js";
 import { Logger } from "../log/logger.js";
@@ -13,23 +14,17 @@ import type { ResourceSet } from "../resources/types.js";
 import { buildHttpApi } from "../api/http/http-server.js";
 import { bindGrpc, buildGrpcApi } from "../api/grpc/grpc-server.js";
 import { StateCore } from "../building-blocks/state/state-core.js";
-import { registerStateHttp } from "../building-blocks/state/state-http.js";
-import { stateGrpcHandlers } from "../building-blocks/state/state-grpc.js";
-import { MetadataCore } from "../building-blocks/metadata/metadata-core.js";
-import { registerMetadataHttp } from "../building-blocks/metadata/metadata-http.js";
-import { metadataGrpcHandlers } from "../building-blocks/metadata/metadata-grpc.js";
-import { registerHealthHttp, type Readiness } from "../building-blocks/health/health-http.js";
-import { registerShutdownHttp, shutdownGrpcHandlers } from "../building-blocks/health/shutdown-api.js";
 import { PubSubCore } from "../building-blocks/pubsub/pubsub-core.js";
-import { registerPubSubHttp } from "../building-blocks/pubsub/pubsub-http.js";
-import { pubsubGrpcHandlers } from "../building-blocks/pubsub/pubsub-grpc.js";
-import { SubscriptionManager } from "../building-blocks/pubsub/subscription-manager.js";
+import { MetadataCore } from "../building-blocks/metadata/metadata-core.js";
+import { registerHealthHttp, type Readiness } from "../building-blocks/health/health-http.js";
 import { createAppChannel } from "../app-channel/create-app-channel.js";
 import type { AppChannel } from "../app-channel/app-channel.js";
-import type { AppHealthMonitor } from "../app-channel/app-health.js";
-import { connectApp } from "./app-startup.js";
+import { AppHealthMonitor } from "../app-channel/app-health.js";
+import { waitForAppPort } from "../app-channel/wait-for-app.js";
+import type { BlockContext, BuildingBlock } from "./building-block.js";
+import { buildingBlocks } from "./building-blocks.js";
 import type { SidecarOptions } from "./flags.js";
-import { noPolicies, type RuntimeContext } from "./runtime-context.js";
+import { noPolicies, type PolicySource, type RuntimeContext } from "./runtime-context.js";
 import { closeGracefully, listenHttp, type Listening } from "./servers.js";
 
 export interface SidecarPorts {
@@ -44,6 +39,8 @@ export interface SidecarDeps {
   env?: NodeJS.ProcessEnv;
   /** Resources supplied directly (tests, Kubernetes mode) instead of read from files. */
   resources?: ResourceSet;
+  /** Resiliency policies; none by default. */
+  policies?: PolicySource;
   /** Called when the sidecar asks to stop itself (shutdown API). */
   onShutdownRequested?: () => void;
 }
@@ -55,11 +52,11 @@ export class Sidecar {
   private readonly env: NodeJS.ProcessEnv;
   private http: Listening[] = [];
   private grpcServer?: grpc.Server;
+  private blocks: BuildingBlock[] = [];
   private componentsReady = false;
   private appReady = false;
   private appChannel?: AppChannel;
   private appHealth?: AppHealthMonitor;
-  private subscriptions?: SubscriptionManager;
   private readonly lifetime = new AbortController();
   private stopping?: Promise<void>;
   metadata!: MetadataCore;
@@ -77,7 +74,9 @@ export class Sidecar {
     const resources = this.deps.resources ?? this.loadResources();
     for (const e of resources.errors) log.error("invalid resource skipped", { error: e });
 
-    const rt: RuntimeContext = { appId: this.opts.appId, namespace: this.opts.namespace, hub: this.hub, logger: log, policies: noPolicies };
+    const rt: RuntimeContext = {
+      appId: this.opts.appId, namespace: this.opts.namespace, hub: this.hub, logger: log, policies: this.deps.policies ?? noPolicies,
+    };
     await initComponents(resources.components, {
       appId: rt.appId,
       namespace: rt.namespace,
@@ -90,101 +89,17 @@ export class Sidecar {
     });
     this.componentsReady = true;
 
-    const state = new StateCore(rt);
-    const pubsub = new PubSubCore(rt);
     this.appChannel = createAppChannel(this.opts, log);
-    this.metadata = new MetadataCore(rt, {
-      port: this.opts.appPort,
-      protocol: this.opts.appProtocol,
-      channelAddress: this.opts.appChannelAddress,
-      maxConcurrency: this.opts.appMaxConcurrency > 0 ? this.opts.appMaxConcurrency : undefined,
-      health: this.opts.enableAppHealthCheck
-        ? {
-            healthCheckPath: this.opts.appHealthCheckPath,
-            healthProbeInterval: `${this.opts.appHealthProbeIntervalSeconds}s`,
-            healthProbeTimeout: `${this.opts.appHealthProbeTimeoutMs}ms`,
-            healthThreshold: this.opts.appHealthThreshold,
-          }
-        : undefined,
-    });
-    const readiness: Readiness = {
-      appId: this.opts.appId,
-      notReadyReason: () =>
-        this.stopping ? "shutting down"
-        : !this.componentsReady ? "components not loaded"
-        : this.appChannel && !this.appReady ? "waiting for the app"
-        : undefined,
-      outboundNotReadyReason: () => (this.componentsReady ? undefined : "components not loaded"),
+    this.metadata = new MetadataCore(rt, this.appConnectionInfo());
+    const ctx: BlockContext = {
+      rt, opts: this.opts, resources, metadata: this.metadata, appChannel: this.appChannel,
+      state: new StateCore(rt), pubsub: new PubSubCore(rt),
+      requestShutdown: () => (this.deps.onShutdownRequested ?? (() => void this.stop("shutdown API")))(),
+      shared: new Map(),
     };
-    const requestShutdown = () => (this.deps.onShutdownRequested ?? (() => void this.stop("shutdown API")))();
-
-    const api = buildHttpApi({
-      appId: this.opts.appId,
-      maxBodySize: this.opts.maxBodySize,
-      apiToken: this.opts.apiToken,
-      logger: log,
-      enableApiLogging: this.opts.enableApiLogging,
-      routes: [
-        (r) => registerHealthHttp(r, readiness),
-        (r) => registerMetadataHttp(r, this.metadata),
-        (r) => registerShutdownHttp(r, requestShutdown),
-        (r) => registerStateHttp(r, state),
-        (r) => registerPubSubHttp(r, pubsub),
-      ],
-    });
-    for (const address of this.opts.listenAddresses) {
-      const l = await listenHttp(api, this.ports.http || this.opts.daprHttpPort, address);
-      this.ports.http = l.port;
-      this.http.push(l);
-    }
-
-    const { server } = buildGrpcApi({
-      apiToken: this.opts.apiToken,
-      maxMessageSize: this.opts.maxBodySize,
-      handlers: {
-        ...stateGrpcHandlers(state),
-        ...pubsubGrpcHandlers(pubsub),
-        ...metadataGrpcHandlers(this.metadata),
-        ...shutdownGrpcHandlers(requestShutdown),
-      },
-    });
-    this.grpcServer = server;
-    for (const address of this.opts.listenAddresses) {
-      const host = address.includes(":") ? `[${address}]` : address;
-      this.ports.grpc = await bindGrpc(server, `${host}:${this.ports.grpc || this.opts.daprGrpcPort}`);
-    }
-
-    if (this.opts.daprPublicPort !== undefined) {
-      const pub = buildHttpApi({
-        appId: this.opts.appId, maxBodySize: this.opts.maxBodySize, logger: log,
-        routes: [(r) => registerHealthHttp(r, readiness), (r) => registerMetadataHttp(r, this.metadata)],
-      });
-      const l = await listenHttp(pub, this.opts.daprPublicPort, this.opts.mode === "kubernetes" ? "0.0.0.0" : this.opts.listenAddresses[0]!);
-      this.ports.public = l.port;
-      this.http.push(l);
-    }
-    if (this.opts.enableMetrics) {
-      const m = express();
-      m.get("/metrics", async (_req, res) => {
-        res.setHeader("Content-Type", metricsRegistry.contentType);
-        res.end(await metricsRegistry.metrics());
-      });
-      const l = await listenHttp(m, this.opts.metricsPort, this.opts.mode === "kubernetes" ? "0.0.0.0" : this.opts.listenAddresses[0]!);
-      this.ports.metrics = l.port;
-      this.http.push(l);
-    }
-    if (this.appChannel) {
-      const subscriptions = new SubscriptionManager(rt, pubsub, this.appChannel);
-      this.subscriptions = subscriptions;
-      this.metadata.sources.subscriptions = () => subscriptions.list();
-      const channel = this.appChannel;
-      void connectApp({ opts: this.opts, channel, subscriptions, declarative: resources.subscriptions, logger: log, signal: this.lifetime.signal })
-        .then((monitor) => {
-          this.appHealth = monitor;
-          this.appReady = true;
-        })
-        .catch((err) => log.error("connecting to the app failed", { error: (err as Error).message }));
-    }
+    this.blocks = buildingBlocks.map((make) => make(ctx));
+    await this.serve();
+    if (this.appChannel) void this.connectApp();
     log.info("dapr-ts sidecar started", {
       http_port: this.ports.http, grpc_port: this.ports.grpc, public_port: this.ports.public, metrics_port: this.ports.metrics,
       components: this.hub.list().length, startup_ms: Math.round(performance.now() - started),
@@ -199,8 +114,8 @@ export class Sidecar {
       this.logger.info("shutting down", { reason, grace_ms: graceMs });
       this.lifetime.abort();
       this.appHealth?.stop();
-      // Stop taking new messages first; deliveries in flight finish.
-      await this.subscriptions?.stop();
+      // Blocks stop taking new work (e.g. pub/sub deliveries) while in-flight work finishes.
+      await Promise.allSettled(this.blocks.map((b) => b.stop?.()));
       const grpcDone = new Promise<void>((resolve) => {
         if (!this.grpcServer) return resolve();
         const force = setTimeout(() => { this.grpcServer?.forceShutdown(); resolve(); }, graceMs);
@@ -213,6 +128,111 @@ export class Sidecar {
       this.logger.info("shutdown complete");
     })();
     return this.stopping;
+  }
+
+  private readiness(): Readiness {
+    return {
+      appId: this.opts.appId,
+      notReadyReason: () =>
+        this.stopping ? "shutting down"
+        : !this.componentsReady ? "components not loaded"
+        : this.appChannel && !this.appReady ? "waiting for the app"
+        : undefined,
+      outboundNotReadyReason: () => (this.componentsReady ? undefined : "components not loaded"),
+    };
+  }
+
+  /** Opens the API, public and metrics ports. */
+  private async serve(): Promise<void> {
+    const o = this.opts;
+    const readiness = this.readiness();
+    const api = buildHttpApi({
+      appId: o.appId, maxBodySize: o.maxBodySize, apiToken: o.apiToken, logger: this.logger, enableApiLogging: o.enableApiLogging,
+      routes: [(r) => registerHealthHttp(r, readiness), ...this.blocks.filter((b) => b.http).map((b) => (r: express.Router) => b.http!(r))],
+    });
+    for (const address of o.listenAddresses) {
+      const l = await listenHttp(api, this.ports.http || o.daprHttpPort, address);
+      this.ports.http = l.port;
+      this.http.push(l);
+    }
+
+    const { server } = buildGrpcApi({
+      apiToken: o.apiToken,
+      maxMessageSize: o.maxBodySize,
+      handlers: Object.assign({}, ...this.blocks.map((b) => b.grpc ?? {})),
+      extraServices: this.blocks.flatMap((b) => b.grpcServices ?? []),
+    });
+    this.grpcServer = server;
+    for (const address of o.listenAddresses) {
+      const host = address.includes(":") ? `[${address}]` : address;
+      this.ports.grpc = await bindGrpc(server, `${host}:${this.ports.grpc || o.daprGrpcPort}`);
+    }
+
+    // Kubernetes probes reach the public and metrics ports from outside the pod.
+    const outside = o.mode === "kubernetes" ? "0.0.0.0" : o.listenAddresses[0]!;
+    if (o.daprPublicPort !== undefined) {
+      const metadataBlock = this.blocks.find((b) => b.name === "metadata");
+      const pub = buildHttpApi({
+        appId: o.appId, maxBodySize: o.maxBodySize, logger: this.logger,
+        routes: [(r) => registerHealthHttp(r, readiness), (r) => metadataBlock?.http?.(r)],
+      });
+      const l = await listenHttp(pub, o.daprPublicPort, outside);
+      this.ports.public = l.port;
+      this.http.push(l);
+    }
+    if (o.enableMetrics) {
+      const m = express();
+      m.get("/metrics", async (_req, res) => {
+        res.setHeader("Content-Type", metricsRegistry.contentType);
+        res.end(await metricsRegistry.metrics());
+      });
+      const l = await listenHttp(m, o.metricsPort, outside);
+      this.ports.metrics = l.port;
+      this.http.push(l);
+    }
+  }
+
+  /** Waits for the app's port, then lets each block start its app-facing work. */
+  private async connectApp(): Promise<void> {
+    const log = this.logger;
+    try {
+      await waitForAppPort(this.opts.appChannelAddress, this.opts.appPort!, log, this.lifetime.signal);
+      if (this.lifetime.signal.aborted) return;
+      await Promise.all(this.blocks.map((b) => b.appReady?.()));
+      this.appReady = true;
+      if (this.opts.enableAppHealthCheck) {
+        const o = this.opts;
+        this.appHealth = new AppHealthMonitor(
+          this.appChannel!,
+          { intervalMs: o.appHealthProbeIntervalSeconds * 1000, timeoutMs: o.appHealthProbeTimeoutMs, threshold: o.appHealthThreshold },
+          log.child("app-health"),
+        );
+        this.appHealth.onChange((healthy) => {
+          for (const b of this.blocks) void b.appHealthChanged?.(healthy);
+        });
+        this.appHealth.start();
+      }
+    } catch (err) {
+      log.error("connecting to the app failed", { error: (err as Error).message });
+    }
+  }
+
+  private appConnectionInfo() {
+    const o = this.opts;
+    return {
+      port: o.appPort,
+      protocol: o.appProtocol,
+      channelAddress: o.appChannelAddress,
+      maxConcurrency: o.appMaxConcurrency > 0 ? o.appMaxConcurrency : undefined,
+      health: o.enableAppHealthCheck
+        ? {
+            healthCheckPath: o.appHealthCheckPath,
+            healthProbeInterval: `${o.appHealthProbeIntervalSeconds}s`,
+            healthProbeTimeout: `${o.appHealthProbeTimeoutMs}ms`,
+            healthThreshold: o.appHealthThreshold,
+          }
+        : undefined,
+    };
   }
 
   private loadResources(): ResourceSet {

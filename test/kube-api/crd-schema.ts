@@ -15,7 +15,8 @@ type Schema = Record<string, unknown>;
 function newAjv(): Ajv {
   // strict: false because Kubernetes schemas carry x-kubernetes-* keywords ajv does not know;
   // verbose so errors carry the offending value, which the real messages quote.
-  const ajv = new Ajv({ strict: false, allErrors: true, useDefaults: true, verbose: true, logger: false });
+  // unicodeRegExp off: Go's RE2 accepts escapes (like `\_`) that JavaScript's unicode mode refuses.
+  const ajv = new Ajv({ strict: false, allErrors: true, useDefaults: true, verbose: true, logger: false, unicodeRegExp: false });
   addFormats(ajv);
   for (const f of ["int32", "int64", "float", "double", "quantity", "byte", "password"]) ajv.addFormat(f, true);
   return ajv;
@@ -24,8 +25,8 @@ function newAjv(): Ajv {
 const ajv = newAjv();
 const compiled = new WeakMap<object, ValidateFunction>();
 
-/** Validates `obj` against a CRD version schema; returns the causes of a 422 (empty when valid). Applies schema defaults. */
-export function validateAgainstSchema(obj: KubeObject, schema: Schema): StatusCause[] {
+/** The compiled validator of a CRD version schema (cached); throws when the schema does not compile. */
+export function compileSchema(schema: Schema): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
     // metadata is validated by the server itself, not by the CRD schema.
@@ -34,6 +35,12 @@ export function validateAgainstSchema(obj: KubeObject, schema: Schema): StatusCa
     validate = ajv.compile({ ...schema, properties: props });
     compiled.set(schema, validate);
   }
+  return validate;
+}
+
+/** Validates `obj` against a CRD version schema; returns the causes of a 422 (empty when valid). Applies schema defaults. */
+export function validateAgainstSchema(obj: KubeObject, schema: Schema): StatusCause[] {
+  const validate = compileSchema(schema);
   if (validate(obj)) return [];
   return dedupe((validate.errors ?? []).filter((e) => e.keyword !== "if" && e.keyword !== "anyOf").map(toCause));
 }
@@ -158,7 +165,16 @@ export function validateCrd(crd: KubeObject): StatusCause[] {
     causes.push({ reason: "FieldValueInvalid", message: `Invalid value: ${JSON.stringify(versions.map((v) => v.name))}: must have exactly one version marked as storage version`, field: "spec.versions" });
   }
   versions.forEach((v, i) => {
-    if (!v.schema?.openAPIV3Schema) causes.push({ reason: "FieldValueRequired", message: "Required value: schemas are required", field: `spec.versions[${i}].schema.openAPIV3Schema` });
+    const field = `spec.versions[${i}].schema.openAPIV3Schema`;
+    if (!v.schema?.openAPIV3Schema) {
+      causes.push({ reason: "FieldValueRequired", message: "Required value: schemas are required", field });
+      return;
+    }
+    try {
+      compileSchema(v.schema.openAPIV3Schema);
+    } catch (e) {
+      causes.push({ reason: "FieldValueInvalid", message: `Invalid value: "object": ${(e as Error).message}`, field });
+    }
   });
   if (spec.scope && spec.scope !== "Namespaced" && spec.scope !== "Cluster") {
     causes.push({ reason: "FieldValueNotSupported", message: `Unsupported value: "${spec.scope}": supported values: "Cluster", "Namespaced"`, field: "spec.scope" });

@@ -39,6 +39,11 @@ describe("compileRoutes", () => {
     expect(compileRoutes({ routes: { rules: [{ match: 'event.type == "none"', path: "/n" }] } }).pathFor(event())).toBeUndefined();
   });
 
+  it("accepts single-quoted CEL strings and nested data, as in Dapr's docs", () => {
+    const r = compileRoutes({ routes: { rules: [{ match: "event.data.kind == 'gadget' && event.data.price >= 150", path: "/g" }] } });
+    expect(r.pathFor(event())).toBe("/g");
+  });
+
   it("treats a rule without match as a catch-all", () => {
     expect(compileRoutes({ routes: { rules: [{ path: "/all" }] } }).pathFor(event())).toBe("/all");
   });

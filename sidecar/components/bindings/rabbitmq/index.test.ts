@@ -77,8 +77,8 @@ describe("bindings.rabbitmq", () => {
     const seen: string[] = [];
     await b.read(async (ev) => { seen.push(ev.data.toString()); });
     // Cut the TCP connection under the client, as a network failure would (reaches into amqplib's socket).
-    const internals = b as unknown as { conn?: { connection: { stream: { destroy(): void } } } };
-    internals.conn!.connection.stream.destroy();
+    const internals = b as unknown as { conn?: { connection: { stream: { destroy(err: Error): void } } } };
+    internals.conn!.connection.stream.destroy(new Error("ECONNRESET (simulated)"));
     await until(() => internals.conn === undefined);
     await expect(b.invoke({ operation: "create", data: Buffer.from("x"), metadata: {} })).rejects.toThrow(/not connected/);
     await until(() => internals.conn !== undefined, 8000);

@@ -1,0 +1,72 @@
+// `make bench`: every benchmark in turn, each printing its numbers, ratios
+// against a baseline measured in the same run, and PASS/FAIL per target.
+// Targets are reported, not enforced (exit code 0), because a shared, noisy
+// machine can fail them without a regression; a benchmark that crashes exits 1.
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Check } from "./bench-stats.js";
+import { runStartupBench } from "./startup-bench.js";
+import { runStateBench } from "./state-bench.js";
+
+interface Bench {
+  name: string;
+  run(): Promise<{ report: string; checks: Check[] }>;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The injector benchmark is another module; it is included when it exists. */
+async function injectorBench(): Promise<Bench | undefined> {
+  const file = ["injector-bench.js", "injector-bench.ts"].map((f) => path.join(here, f)).find((f) => existsSync(f));
+  if (!file) return undefined;
+  const mod = (await import(pathToFileURL(file).href)) as {
+    runInjectorBench?: () => Promise<{ p99Ms: number } & Record<string, unknown>>;
+    formatInjectorBench?: (r: any) => string;
+  };
+  if (!mod.runInjectorBench) return undefined;
+  return {
+    name: "injector",
+    run: async () => {
+      const r = await mod.runInjectorBench!();
+      const report = mod.formatInjectorBench ? mod.formatInjectorBench(r) : `== injector\n   ${JSON.stringify(r)}`;
+      return { report, checks: [{ name: "injector p99", value: `${r.p99Ms.toFixed(2)} ms`, target: "<= 5 ms", pass: r.p99Ms <= 5 }] };
+    },
+  };
+}
+
+async function main(): Promise<number> {
+  const benches: Bench[] = [
+    { name: "state", run: () => runStateBench() },
+    { name: "startup", run: () => runStartupBench() },
+  ];
+  const injector = await injectorBench();
+  if (injector) benches.push(injector);
+
+  console.log(`dapr-ts benchmarks: node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(2)}`);
+  const failed: string[] = [];
+  let crashed = false;
+  for (const b of benches) {
+    const t = performance.now();
+    try {
+      const r = await b.run();
+      console.log(r.report);
+      console.log(`   (${b.name} took ${((performance.now() - t) / 1000).toFixed(1)} s)\n`);
+      failed.push(...r.checks.filter((c) => !c.pass).map((c) => `${b.name}: ${c.name}`));
+    } catch (err) {
+      crashed = true;
+      console.error(`== ${b.name}: CRASHED: ${(err as Error).stack ?? String(err)}\n`);
+    }
+  }
+  console.log(failed.length === 0 ? "all targets met" : `targets missed (${failed.length}):\n${failed.map((f) => `  - ${f}`).join("\n")}`);
+  if (os.loadavg()[0]! > os.cpus().length) console.log(`note: load average ${os.loadavg()[0]!.toFixed(2)} exceeds the CPU count; latencies are inflated by other work`);
+  return crashed ? 1 : 0;
+}
+
+main().then((code) => {
+  process.exitCode = code;
+}, (err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,44 @@
+// The contract between the sidecar process and each building block. A block
+// contributes HTTP routes and gRPC handlers (adapters over its own core), and
+// may react to the app becoming reachable, its health changing, and shutdown.
+// Adding a building block means adding one factory to building-blocks.ts.
+import type { Router } from "express";
+import type { AppChannel } from "../app-channel/app-channel.js";
+import type { ExtraService } from "../api/grpc/grpc-server.js";
+import type { GrpcHandlers } from "../api/grpc/grpc-helpers.js";
+import type { MetadataCore } from "../building-blocks/metadata/metadata-core.js";
+import type { PubSubCore } from "../building-blocks/pubsub/pubsub-core.js";
+import type { StateCore } from "../building-blocks/state/state-core.js";
+import type { ResourceSet } from "../resources/types.js";
+import type { SidecarOptions } from "./flags.js";
+import type { RuntimeContext } from "./runtime-context.js";
+
+export interface BlockContext {
+  rt: RuntimeContext;
+  opts: SidecarOptions;
+  resources: ResourceSet;
+  metadata: MetadataCore;
+  appChannel?: AppChannel;
+  /** Cores other blocks build on (actors keep state, workflows run on actors, ...). */
+  state: StateCore;
+  pubsub: PubSubCore;
+  requestShutdown(): void;
+  /** Shared between blocks, keyed by block name, for blocks that depend on each other. */
+  shared: Map<string, unknown>;
+}
+
+export interface BuildingBlock {
+  name: string;
+  http?(router: Router): void;
+  grpc?: GrpcHandlers;
+  /** Whole gRPC services beside `Dapr` (workflow's TaskHubSidecarService, the internal service). */
+  grpcServices?: ExtraService[];
+  /** Called once the app's port is open (never, when the sidecar has no app). */
+  appReady?(): Promise<void>;
+  /** Called when app health checks flip; deliveries pause while unhealthy. */
+  appHealthChanged?(healthy: boolean): Promise<void>;
+  /** Called at shutdown, before components close: stop taking work, finish what is in flight. */
+  stop?(): Promise<void>;
+}
+
+export type BlockFactory = (ctx: BlockContext) => BuildingBlock;
