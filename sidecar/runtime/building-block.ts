@@ -31,8 +31,14 @@ export interface BuildingBlock {
   name: string;
   http?(router: Router): void;
   grpc?: GrpcHandlers;
-  /** Whole gRPC services beside `Dapr` (workflow's TaskHubSidecarService, the internal service). */
+  /** Whole gRPC services beside `Dapr` on the API port (e.g. workflow's TaskHubSidecarService). */
   grpcServices?: ExtraService[];
+  /**
+   * Handlers of `dapr.proto.internals.v1.ServiceInvocation` (CallLocal,
+   * CallLocalStream, CallActor, ...) served sidecar-to-sidecar on the internal
+   * port (--dapr-internal-grpc-port). Never exposed to apps, no API token.
+   */
+  internalGrpc?: GrpcHandlers;
   /** Called once the app's port is open (never, when the sidecar has no app). */
   appReady?(): Promise<void>;
   /** Called when app health checks flip; deliveries pause while unhealthy. */

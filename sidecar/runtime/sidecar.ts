@@ -13,6 +13,7 @@ import { embeddedDefaultComponents } from "../resources/embedded-defaults.js";
 import type { ResourceSet } from "../resources/types.js";
 import { buildHttpApi } from "../api/http/http-server.js";
 import { bindGrpc, buildGrpcApi } from "../api/grpc/grpc-server.js";
+import { buildInternalGrpc } from "../api/grpc/internal-server.js";
 import { StateCore } from "../building-blocks/state/state-core.js";
 import { PubSubCore } from "../building-blocks/pubsub/pubsub-core.js";
 import { MetadataCore } from "../building-blocks/metadata/metadata-core.js";
@@ -24,12 +25,14 @@ import { waitForAppPort } from "../app-channel/wait-for-app.js";
 import type { BlockContext, BuildingBlock } from "./building-block.js";
 import { buildingBlocks } from "./building-blocks.js";
 import type { SidecarOptions } from "./flags.js";
-import { noPolicies, type PolicySource, type RuntimeContext } from "./runtime-context.js";
+import type { PolicySource, RuntimeContext } from "./runtime-context.js";
+import { ResiliencyProvider } from "../resiliency/index.js";
 import { closeGracefully, listenHttp, type Listening } from "./servers.js";
 
 export interface SidecarPorts {
   http: number;
   grpc: number;
+  internal: number;
   public?: number;
   metrics?: number;
 }
@@ -48,10 +51,11 @@ export interface SidecarDeps {
 export class Sidecar {
   readonly logger: Logger;
   readonly hub = new ComponentHub();
-  readonly ports: SidecarPorts = { http: 0, grpc: 0 };
+  readonly ports: SidecarPorts = { http: 0, grpc: 0, internal: 0 };
   private readonly env: NodeJS.ProcessEnv;
   private http: Listening[] = [];
   private grpcServer?: grpc.Server;
+  private internalServer?: grpc.Server;
   private blocks: BuildingBlock[] = [];
   private componentsReady = false;
   private appReady = false;
@@ -75,7 +79,7 @@ export class Sidecar {
     for (const e of resources.errors) log.error("invalid resource skipped", { error: e });
 
     const rt: RuntimeContext = {
-      appId: this.opts.appId, namespace: this.opts.namespace, hub: this.hub, logger: log, policies: this.deps.policies ?? noPolicies,
+      appId: this.opts.appId, namespace: this.opts.namespace, hub: this.hub, logger: log, policies: this.deps.policies ?? this.loadPolicies(resources),
     };
     await initComponents(resources.components, {
       appId: rt.appId,
@@ -97,11 +101,14 @@ export class Sidecar {
       requestShutdown: () => (this.deps.onShutdownRequested ?? (() => void this.stop("shutdown API")))(),
       shared: new Map(),
     };
+    // Bound ports are known only after serve(); blocks read them lazily.
+    ctx.shared.set("internalPort", () => this.ports.internal);
+    ctx.shared.set("ports", () => this.ports);
     this.blocks = buildingBlocks.map((make) => make(ctx));
     await this.serve();
     if (this.appChannel) void this.connectApp();
     log.info("dapr-ts sidecar started", {
-      http_port: this.ports.http, grpc_port: this.ports.grpc, public_port: this.ports.public, metrics_port: this.ports.metrics,
+      http_port: this.ports.http, grpc_port: this.ports.grpc, internal_grpc_port: this.ports.internal, public_port: this.ports.public, metrics_port: this.ports.metrics,
       components: this.hub.list().length, startup_ms: Math.round(performance.now() - started),
     });
     return this.ports;
@@ -116,13 +123,13 @@ export class Sidecar {
       this.appHealth?.stop();
       // Blocks stop taking new work (e.g. pub/sub deliveries) while in-flight work finishes.
       await Promise.allSettled(this.blocks.map((b) => b.stop?.()));
-      const grpcDone = new Promise<void>((resolve) => {
-        if (!this.grpcServer) return resolve();
-        const force = setTimeout(() => { this.grpcServer?.forceShutdown(); resolve(); }, graceMs);
+      const grpcDone = [this.grpcServer, this.internalServer].map((server) => new Promise<void>((resolve) => {
+        if (!server) return resolve();
+        const force = setTimeout(() => { server.forceShutdown(); resolve(); }, graceMs);
         force.unref();
-        this.grpcServer.tryShutdown(() => { clearTimeout(force); resolve(); });
-      });
-      await Promise.all([...this.http.map((l) => closeGracefully(l.server, graceMs)), grpcDone]);
+        server.tryShutdown(() => { clearTimeout(force); resolve(); });
+      }));
+      await Promise.all([...this.http.map((l) => closeGracefully(l.server, graceMs)), ...grpcDone]);
       await this.appChannel?.close();
       await this.hub.closeAll();
       this.logger.info("shutdown complete");
@@ -167,6 +174,11 @@ export class Sidecar {
       const host = address.includes(":") ? `[${address}]` : address;
       this.ports.grpc = await bindGrpc(server, `${host}:${this.ports.grpc || o.daprGrpcPort}`);
     }
+
+    // Sidecar-to-sidecar traffic: other pods (or other local sidecars) reach it.
+    this.internalServer = buildInternalGrpc(Object.assign({}, ...this.blocks.map((b) => b.internalGrpc ?? {})));
+    const internalHost = o.mode === "kubernetes" ? "0.0.0.0" : o.listenAddresses[0]!;
+    this.ports.internal = await bindGrpc(this.internalServer, `${internalHost}:${o.daprInternalGrpcPort}`);
 
     // Kubernetes probes reach the public and metrics ports from outside the pod.
     const outside = o.mode === "kubernetes" ? "0.0.0.0" : o.listenAddresses[0]!;
@@ -233,6 +245,13 @@ export class Sidecar {
           }
         : undefined,
     };
+  }
+
+  private loadPolicies(resources: ResourceSet): PolicySource {
+    const provider = new ResiliencyProvider(resources.resiliencies, { logger: this.logger.child("resiliency"), appId: this.opts.appId, namespace: this.opts.namespace });
+    for (const e of provider.errors) this.logger.error("resiliency policy skipped", { error: e });
+    for (const w of provider.warnings) this.logger.warn("resiliency policy warning", { warning: w });
+    return provider;
   }
 
   private loadResources(): ResourceSet {

@@ -42,7 +42,8 @@ function resourceEntries(t: ResourceType) {
     ...(t.categories?.length ? { categories: t.categories } : {}),
   };
   const status = { name: `${t.plural}/status`, singularName: "", namespaced: t.namespaced, kind: t.kind, verbs: ["get", "patch", "update"] };
-  return t.statusSubresource ? [main, status] : [main];
+  const scale = { name: `${t.plural}/scale`, singularName: "", namespaced: t.namespaced, group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] };
+  return [main, ...(t.statusSubresource ? [status] : []), ...(t.scaleSubresource ? [scale] : [])];
 }
 
 export function resourceList(registry: ResourceTypeRegistry, groupName: string, version: string) {

@@ -7,7 +7,9 @@ import { coreVersions, group, groupList, resourceList, versionInfo } from "./dis
 import type { KubeObject } from "./object-store.js";
 import { groupVersionDocument, openApiRoot } from "./openapi.js";
 import { patchKindOf } from "./patch.js";
+import { decodeProtobufObject, isProtobuf } from "./protobuf-body.js";
 import { apiVersionOf } from "./resource-types.js";
+import { getScale, writeScale } from "./scale-subresource.js";
 import { KubeError, statusErrors } from "./status.js";
 import { toTable, wantsTable } from "./table.js";
 import type { WatchHub } from "./watch-stream.js";
@@ -25,7 +27,7 @@ export interface HandlerDeps {
 
 const maxBodyBytes = 8 * 1024 * 1024;
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readRawBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -33,10 +35,12 @@ async function readBody(req: IncomingMessage): Promise<string> {
     if (size > maxBodyBytes) throw new KubeError(413, "RequestEntityTooLarge", "the request body is too large");
     chunks.push(c as Buffer);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
-function parseObjectBody(text: string, contentType: string | undefined): KubeObject {
+function parseObjectBody(raw: Buffer, contentType: string | undefined): KubeObject {
+  if (isProtobuf(contentType)) return decodeProtobufObject(raw);
+  const text = raw.toString("utf8");
   if (!text.trim()) throw statusErrors.badRequest("the request body was empty");
   try {
     const ct = (contentType ?? "").toLowerCase();
@@ -113,6 +117,21 @@ export function createRequestHandler(deps: HandlerDeps) {
     const dryRun = q.getAll("dryRun").includes("All");
     const t = target.type;
     const listKind = `${t.kind}List`;
+    if (target.subresource === "scale") {
+      if (!t.scaleSubresource || !target.name) throw statusErrors.pathNotFound();
+      if (method === "GET") return send(res, 200, getScale(core, target));
+      const raw = await readRawBody(req);
+      const text = raw.toString("utf8");
+      if (method === "PUT") {
+        const r = await writeScale(core, target, { scale: parseObjectBody(raw, req.headers["content-type"]) }, dryRun);
+        return send(res, 200, r.object, r.warnings);
+      }
+      if (method === "PATCH") {
+        const r = await writeScale(core, target, { kind: patchKindOf(req.headers["content-type"]), body: text }, dryRun);
+        return send(res, 200, r.object, r.warnings);
+      }
+      throw statusErrors.methodNotAllowed();
+    }
     if (method === "GET") {
       if (target.name) {
         const obj = core.get(target);
@@ -127,6 +146,7 @@ export function createRequestHandler(deps: HandlerDeps) {
           fieldSelector: q.get("fieldSelector") ?? undefined,
           allowWatchBookmarks: q.get("allowWatchBookmarks") === "true",
           timeoutSeconds: timeout ? Number(timeout) : undefined,
+          asTable: wantsTable(req.headers.accept) ? (q.get("includeObject") ?? "Metadata") : undefined,
         }, res);
         return;
       }
@@ -134,15 +154,16 @@ export function createRequestHandler(deps: HandlerDeps) {
       if (wantsTable(req.headers.accept)) return send(res, 200, toTable(t, target.version, items, resourceVersion, q.get("includeObject") ?? undefined));
       return send(res, 200, { kind: listKind, apiVersion: apiVersionOf(t.group, target.version), metadata: { resourceVersion }, items });
     }
-    const text = await readBody(req);
+    const raw = await readRawBody(req);
+    const text = raw.toString("utf8");
     if (method === "POST") {
       if (target.name) throw statusErrors.methodNotAllowed();
-      const r = await core.create(target, parseObjectBody(text, req.headers["content-type"]), { dryRun });
+      const r = await core.create(target, parseObjectBody(raw, req.headers["content-type"]), { dryRun });
       return send(res, 201, r.object, r.warnings);
     }
     if (method === "PUT") {
       if (!target.name) throw statusErrors.methodNotAllowed();
-      const r = await core.update(target, parseObjectBody(text, req.headers["content-type"]), { dryRun });
+      const r = await core.update(target, parseObjectBody(raw, req.headers["content-type"]), { dryRun });
       return send(res, 200, r.object, r.warnings);
     }
     if (method === "PATCH") {

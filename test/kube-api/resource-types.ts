@@ -13,6 +13,8 @@ export interface ResourceType {
   categories?: string[];
   /** Has a `/status` subresource: the main endpoint ignores status, `/status` changes only status. */
   statusSubresource: boolean;
+  /** Has a `/scale` subresource (autoscaling/v1 Scale over spec.replicas), as workloads do. */
+  scaleSubresource?: boolean;
   /** Set for CRD-backed types: JSON schema per version and printer columns. */
   custom?: CustomTypeInfo;
 }
@@ -42,10 +44,11 @@ const builtIns: BuiltIn[] = [
   { group: "", version: "v1", plural: "configmaps", kind: "ConfigMap", namespaced: true, shortNames: ["cm"], statusSubresource: false },
   { group: "", version: "v1", plural: "serviceaccounts", kind: "ServiceAccount", namespaced: true, shortNames: ["sa"], statusSubresource: false },
   { group: "", version: "v1", plural: "events", kind: "Event", namespaced: true, shortNames: ["ev"], statusSubresource: false },
+  { group: "events.k8s.io", version: "v1", plural: "events", kind: "Event", namespaced: true, shortNames: ["ev"], statusSubresource: false },
   { group: "", version: "v1", plural: "endpoints", kind: "Endpoints", namespaced: true, shortNames: ["ep"], statusSubresource: false },
-  { group: "apps", version: "v1", plural: "deployments", kind: "Deployment", namespaced: true, shortNames: ["deploy"], categories: ["all"], statusSubresource: true },
-  { group: "apps", version: "v1", plural: "statefulsets", kind: "StatefulSet", namespaced: true, shortNames: ["sts"], categories: ["all"], statusSubresource: true },
-  { group: "apps", version: "v1", plural: "replicasets", kind: "ReplicaSet", namespaced: true, shortNames: ["rs"], categories: ["all"], statusSubresource: true },
+  { group: "apps", version: "v1", plural: "deployments", kind: "Deployment", namespaced: true, shortNames: ["deploy"], categories: ["all"], statusSubresource: true, scaleSubresource: true },
+  { group: "apps", version: "v1", plural: "statefulsets", kind: "StatefulSet", namespaced: true, shortNames: ["sts"], categories: ["all"], statusSubresource: true, scaleSubresource: true },
+  { group: "apps", version: "v1", plural: "replicasets", kind: "ReplicaSet", namespaced: true, shortNames: ["rs"], categories: ["all"], statusSubresource: true, scaleSubresource: true },
   { group: "apps", version: "v1", plural: "daemonsets", kind: "DaemonSet", namespaced: true, shortNames: ["ds"], categories: ["all"], statusSubresource: true },
   { group: "batch", version: "v1", plural: "jobs", kind: "Job", namespaced: true, categories: ["all"], statusSubresource: true },
   { group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", namespaced: true, statusSubresource: false },

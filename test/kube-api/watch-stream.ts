@@ -5,7 +5,9 @@
 import type { ServerResponse } from "node:http";
 import { resourceKey, type KubeApiCore, type Target } from "./api-core.js";
 import type { KubeObject, StoreEvent } from "./object-store.js";
+import { apiVersionOf } from "./resource-types.js";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.js";
+import { toTable } from "./table.js";
 
 export interface WatchParams {
   resourceVersion?: string;
@@ -13,8 +15,8 @@ export interface WatchParams {
   fieldSelector?: string;
   allowWatchBookmarks: boolean;
   timeoutSeconds?: number;
-  /** When the first events of a watch from "now" are the current objects (resourceVersion unset or "0"). */
-  sendInitialEvents?: boolean;
+  /** Set (to the includeObject policy) when the client asked for Tables: each event then carries a one-row Table (`kubectl get -w`). */
+  asTable?: string;
 }
 
 export class WatchHub {
@@ -50,7 +52,10 @@ export class WatchHub {
       (!t.namespaced || !target.namespace || e.namespace === target.namespace) &&
       byLabels(e.object.metadata.labels ?? {}) &&
       byFields(e.object);
-    const present = (o: KubeObject) => this.core.present(o, t, target.version);
+    const present = (o: KubeObject): unknown => {
+      const obj = this.core.present(o, t, target.version);
+      return params.asTable === undefined ? obj : toTable(t, target.version, [obj], obj.metadata.resourceVersion ?? "", params.asTable);
+    };
 
     res.writeHead(200, { "content-type": "application/json", "cache-control": "no-cache, private", "transfer-encoding": "chunked" });
     res.flushHeaders();
@@ -93,7 +98,7 @@ export class WatchHub {
     });
     const timers: NodeJS.Timeout[] = [];
     if (params.allowWatchBookmarks) {
-      const bookmark = () => send("BOOKMARK", { kind: t.kind, apiVersion: present({ metadata: {} }).apiVersion, metadata: { resourceVersion: String(this.core.store.currentRv) } });
+      const bookmark = () => send("BOOKMARK", { kind: t.kind, apiVersion: apiVersionOf(t.group, target.version), metadata: { resourceVersion: String(this.core.store.currentRv) } });
       timers.push(setInterval(bookmark, this.bookmarkIntervalMs));
     }
     if (params.timeoutSeconds !== undefined && params.timeoutSeconds > 0) {

@@ -54,3 +54,7 @@ export function lookup<T>(pkg: grpc.GrpcObject, dotted: string): T {
 export function daprService(): grpc.ServiceDefinition {
   return lookup<grpc.ServiceClientConstructor>(daprProto(), "dapr.proto.runtime.v1.Dapr").service;
 }
+
+export function internalService(): grpc.ServiceDefinition {
+  return lookup<grpc.ServiceClientConstructor>(daprProto(), "dapr.proto.internals.v1.ServiceInvocation").service;
+}

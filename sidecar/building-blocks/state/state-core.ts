@@ -174,7 +174,10 @@ export class StateCore {
   ): Promise<T> {
     const policy = this.rt.policies.componentOutbound(s.name, "state");
     try {
-      return await measured(this.rt.appId, s.name, operation, () => policy.run(() => fn(s.store)));
+      // ETag conflicts are answers, not faults: retrying cannot change them.
+      return await measured(this.rt.appId, s.name, operation, () =>
+        policy.run(() => fn(s.store), { isRetriable: (err) => !(err instanceof EtagMismatchError || err instanceof EtagInvalidError) }),
+      );
     } catch (err) {
       if (err instanceof DaprError) throw err;
       const why = err instanceof Error ? err.message : String(err);

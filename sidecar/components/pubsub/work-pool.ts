@@ -2,6 +2,8 @@
 // wait for a free slot, so a slow app applies back-pressure to the broker read
 // loop instead of piling messages up in memory. `drain()` waits for everything
 // started so far (used by close()).
+import { settleWithin } from "./settle.js";
+
 export class WorkPool {
   private running = 0;
   private readonly waiters: (() => void)[] = [];
@@ -38,8 +40,9 @@ export class WorkPool {
     else this.running--;
   }
 
+  /** Waits for the running tasks, at most CLOSE_GRACE_MS (see settle.ts). */
   async drain(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    await settleWithin(this.inflight);
   }
 
   /** Releases anyone blocked in `slot()` (on close); they must check for closing and call `release()`. */

@@ -1,5 +1,8 @@
+import { Redis } from "ioredis";
 import { services, uniqueName } from "../../support/services.js";
 import { runPubSubConformance } from "./suite.js";
+
+const streams = new Set<string>();
 
 runPubSubConformance("redis", {
   type: "pubsub.redis",
@@ -11,7 +14,16 @@ runPubSubConformance("redis", {
     // One worker, so the order claim holds (Dapr's default of 10 processes concurrently).
     concurrency: "1",
   }),
-  topic: () => uniqueName("topic"),
+  topic: () => {
+    const t = uniqueName("topic");
+    streams.add(t);
+    return t;
+  },
   // No TTL claim: Dapr's redis component has no MESSAGE_TTL; the runtime's `expiration` covers it.
   claims: { redelivery: true, order: true, ttl: false, competingConsumers: true },
+  async teardown() {
+    const r = new Redis(services.redis.port, services.redis.host);
+    if (streams.size > 0) await r.del(...streams);
+    r.disconnect();
+  },
 });

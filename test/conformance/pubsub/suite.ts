@@ -71,6 +71,11 @@ export function runPubSubConformance(name: string, target: ConformanceTarget): v
       await target.teardown?.();
     });
 
+    it("announces MESSAGE_TTL exactly when it claims broker-side TTL", async () => {
+      const c = await component(uniqueName("grp"));
+      expect(c.features().includes("MESSAGE_TTL")).toBe(target.claims.ttl);
+    });
+
     it("publishes and receives messages with their payload intact", async () => {
       const c = await component(uniqueName("grp"));
       const topic = target.topic();

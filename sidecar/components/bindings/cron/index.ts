@@ -1,8 +1,8 @@
 // bindings.cron: an input binding that fires on a schedule (see schedule.ts
 // for the accepted forms). Each firing delivers an empty payload with
-// `timeZone` and `readTimeUTC` metadata, as Dapr does. Firings are timed
-// against the wall clock and re-armed from the planned time, so delays in
-// the app never shift later firings.
+// `timeZone` and `readTimeUTC` metadata, as Dapr does. Each firing is timed
+// against the wall clock for its planned instant, and the handler is not
+// awaited, so a slow app never shifts later firings.
 import { Cron } from "croner";
 import { requiredProp, type ComponentContext } from "../../component.js";
 import type { BindingHandler, InputBinding } from "../binding.js";
@@ -49,7 +49,8 @@ export class CronBinding implements InputBinding {
         handler({ data: Buffer.alloc(0), metadata: { timeZone: "Local", readTimeUTC: goUtcString(new Date(firedAt)) } }).catch((err: unknown) =>
           this.ctx.logger.debug("cron handler failed", { binding: this.ctx.name, error: err instanceof Error ? err.message : String(err) }),
         );
-        arm(at);
+        // Like robfig/cron, plan from now: firings missed while the process was stalled are skipped, not replayed.
+        arm(Math.max(at, Date.now()));
       }, Math.max(0, wait));
     };
     arm(Date.now());

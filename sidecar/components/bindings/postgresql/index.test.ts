@@ -42,6 +42,15 @@ describe("bindings.postgresql", () => {
     await expect(call("exec", { sql: "SELEKT nothing" })).rejects.toThrow(/error executing query/);
   });
 
+  it("accepts url as an alias of connectionString and fails init clearly without either", async () => {
+    const aliased = new PostgresOutputBinding({ ...ctx, properties: { url: services.postgres.connectionString } });
+    await aliased.init();
+    expect((await aliased.invoke({ operation: "query", data: Buffer.alloc(0), metadata: { sql: "SELECT 41 + 1" } })).data?.toString()).toBe("[[42]]");
+    await aliased.close();
+    await expect(new PostgresOutputBinding({ ...ctx, properties: {} }).init()).rejects.toThrow(/connectionString/);
+    await expect(new PostgresOutputBinding({ ...ctx, properties: { connectionString: "postgresql://postgres@127.0.0.1:1/test" } }).init()).rejects.toThrow(/failed to ping/);
+  });
+
   it("close closes the binding; later calls fail, close again is fine", async () => {
     const other = new PostgresOutputBinding(ctx);
     await other.init();

@@ -5,7 +5,7 @@
 //   close  closes the binding's pool
 // Every answer carries `operation`, `sql`, `start-time`, `end-time`, `duration`.
 import pg from "pg";
-import { requiredProp, type ComponentContext } from "../../component.js";
+import { prop, type ComponentContext } from "../../component.js";
 import { assertOperation, type InvokeRequest, type InvokeResponse, type OutputBinding } from "../binding.js";
 
 const OPERATIONS = ["exec", "query", "close"];
@@ -37,7 +37,10 @@ export class PostgresOutputBinding implements OutputBinding {
 
   async init(): Promise<void> {
     if (this.closed) throw new Error("cannot initialize a previously-closed component");
-    const pool = new pg.Pool({ connectionString: requiredProp(this.ctx, "connectionString"), max: 5 });
+    // Dapr accepts `url` as an alias of `connectionString`.
+    const connectionString = prop(this.ctx.properties, "connectionString") || prop(this.ctx.properties, "url");
+    if (!connectionString) throw new Error(`component ${this.ctx.name} (${this.ctx.type}): missing required metadata 'connectionString'`);
+    const pool = new pg.Pool({ connectionString, max: 5 });
     pool.on("error", (err) => this.ctx.logger.debug("postgres pool error", { error: err.message }));
     try {
       await pool.query("SELECT 1");

@@ -86,6 +86,30 @@ describe("bindings.rabbitmq", () => {
     await until(() => seen.includes("after-reconnect"));
   }, 15_000);
 
+  it("prefetchCount bounds the messages in flight to the handler", async () => {
+    const queueName = newQueue();
+    const b = await binding({ queueName, prefetchCount: "1" });
+    for (let i = 0; i < 4; i++) await b.invoke({ operation: "create", data: Buffer.from(String(i)), metadata: {} });
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let done = 0;
+    await b.read(async () => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, 30));
+      inFlight--;
+      done++;
+    });
+    await until(() => done === 4);
+    expect(maxInFlight).toBe(1);
+  });
+
+  it("an exclusive queue cannot be declared from a second connection", async () => {
+    const queueName = newQueue();
+    await binding({ queueName, exclusive: "true" });
+    await expect(binding({ queueName, exclusive: "true" })).rejects.toThrow(/cannot declare queue/);
+  });
+
   it("fails init clearly without queueName or host, and for bad numbers", async () => {
     await expect(new RabbitMQBinding(ctx({})).init()).rejects.toThrow(/queueName/);
     await expect(new RabbitMQBinding({ ...ctx({ queueName: "x" }), properties: { queueName: "x" } }).init()).rejects.toThrow(/host/);

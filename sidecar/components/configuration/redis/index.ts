@@ -115,6 +115,8 @@ export class RedisConfigurationStore implements ConfigurationStore {
       }
     };
 
+    // After a server restart the notification flags may be gone again; set them on every (re)connect.
+    sub.on("ready", () => void this.enableKeyspaceEvents());
     try {
       await sub.connect();
       if (req.keys.length === 0) {

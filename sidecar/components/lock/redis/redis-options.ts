@@ -6,9 +6,11 @@ import { boolProp, intProp, prop, requiredProp, type ComponentContext } from "..
 
 export function redisOptionsFromContext(ctx: ComponentContext): RedisOptions {
   const hostPort = requiredProp(ctx, "redisHost");
-  const colon = hostPort.lastIndexOf(":");
-  const host = colon > 0 ? hostPort.slice(0, colon) : hostPort;
-  const port = colon > 0 ? Number(hostPort.slice(colon + 1)) : 6379;
+  // "host:port", "host" (port 6379) or "[v6addr]:port".
+  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d*))?$/.exec(hostPort);
+  if (!m) throw new Error(`component ${ctx.name}: redisHost '${hostPort}' must be host:port`);
+  const host = m[1] ?? m[2];
+  const port = m[3] ? Number(m[3]) : 6379;
   if (!Number.isInteger(port) || port <= 0 || port > 65535) {
     throw new Error(`component ${ctx.name}: redisHost '${hostPort}' must be host:port`);
   }

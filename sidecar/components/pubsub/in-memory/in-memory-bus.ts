@@ -5,6 +5,7 @@
 // Buses are keyed by component name, so two sidecars in one test process that
 // load the same component talk to each other, and unrelated components don't.
 import type { Message, MessageHandler } from "../pubsub.js";
+import { settleWithin } from "../settle.js";
 
 interface Pending {
   msg: Message;
@@ -62,7 +63,7 @@ export class InMemoryBus {
       const i = g.members.indexOf(member);
       if (i >= 0) g.members.splice(i, 1);
     }
-    while (member.inflight.size > 0) await Promise.allSettled([...member.inflight]);
+    await settleWithin(member.inflight);
   }
 
   private dispatch(g: Group): void {

@@ -19,6 +19,7 @@ import { intProp, prop } from "../../component.js";
 import type { Logger } from "../../../log/logger.js";
 import { consumerIdOf, durationProp } from "../metadata.js";
 import type { MessageHandler, PubSub, PubSubFeature, PublishRequest, SubscribeRequest, Subscription } from "../pubsub.js";
+import { settleWithin } from "../settle.js";
 import { WorkPool } from "../work-pool.js";
 
 interface JetStreamSettings {
@@ -204,7 +205,7 @@ class JsSubscription {
     this.closing = true;
     this.pool.wakeAll();
     await this.messages.close().catch(() => {});
-    await this.loop;
+    await settleWithin([this.loop]);
     await this.pool.drain();
   }
 }

@@ -19,6 +19,7 @@ import { boolProp, intProp, prop } from "../../component.js";
 import type { Logger } from "../../../log/logger.js";
 import { consumerIdOf } from "../metadata.js";
 import type { MessageHandler, PubSub, PubSubFeature, PublishRequest, SubscribeRequest, Subscription } from "../pubsub.js";
+import { settleWithin } from "../settle.js";
 import { filterOf, topicMatches } from "./topic-matcher.js";
 
 const CONNECT_WAIT_MS = 10_000;
@@ -211,7 +212,7 @@ export class Mqtt3PubSub implements PubSub {
     this.closed = true;
     for (const s of this.subs.values()) s.closed = true;
     this.subs.clear();
-    await this.current?.catch(() => {});
+    await settleWithin([this.current]);
     await Promise.all([this.client?.endAsync(true).catch(() => {}), this.publisher?.endAsync(true).catch(() => {})]);
   }
 

@@ -12,6 +12,7 @@ export interface RabbitSettings {
   durable: boolean;
   deletedWhenUnused: boolean;
   autoAck: boolean;
+  enableDeadLetter: boolean;
   requeueInFailure: boolean;
   /** 0 or 1 transient, 2 persistent. */
   deliveryMode: number;
@@ -70,6 +71,7 @@ export function rabbitSettings(ctx: ComponentContext): RabbitSettings {
     durable: boolProp(p, "durable", true),
     deletedWhenUnused: boolProp(p, "deletedWhenUnused", true),
     autoAck: boolProp(p, "autoAck", false),
+    enableDeadLetter: boolProp(p, "enableDeadLetter", false),
     requeueInFailure: boolProp(p, "requeueInFailure", false),
     deliveryMode,
     prefetchCount: nonNegative("prefetchCount", 0),

@@ -80,6 +80,30 @@ describe("pubsub.rabbitmq topology", () => {
     expect(calls).toBe(1);
   });
 
+  it("dead-letters a failed message to dlq-<queue> when enableDeadLetter is set", async () => {
+    const topic = uniqueName("dl");
+    const group = uniqueName("dlg");
+    const c = new RabbitMqPubSub(ctx({ connectionString: services.rabbitmq.url, consumerID: group, enableDeadLetter: "true", deletedWhenUnused: "false" }));
+    opened.push(c);
+    await c.init();
+    const sub = await c.subscribe({ topic, metadata: {} }, async () => {
+      throw new Error("reject");
+    });
+    await c.publish({ topic, data: Buffer.from("dead"), metadata: { messageID: "m-1" } });
+    const ch = await raw.createChannel();
+    let got: false | { content: Buffer; properties: { messageId?: string } } = false;
+    for (let i = 0; i < 50 && !got; i++) {
+      got = await ch.get(`dlq-${group}-${topic}`, { noAck: true });
+      if (!got) await sleep(50);
+    }
+    expect(got && got.content.toString()).toBe("dead");
+    expect(got && got.properties.messageId).toBe("m-1");
+    await sub.close();
+    for (const q of [`dlq-${group}-${topic}`, `${group}-${topic}`]) await ch.deleteQueue(q);
+    await ch.deleteExchange(`dlx-${group}-${topic}`);
+    await ch.close();
+  });
+
   it("honours a subscription's queueName", async () => {
     const topic = uniqueName("named");
     const queue = uniqueName("q");

@@ -4,14 +4,18 @@
 //   `queueName`), bound to the exchange with the subscription's `routingKey` ("" by default)
 // - manual acks after the handler resolves; a failure nacks with
 //   `requeueInFailure` (Dapr's default false drops or dead-letters the message)
-// - `ttlInSeconds` becomes the per-message `expiration` (feature MESSAGE_TTL)
+// - `ttlInSeconds` becomes the per-message `expiration` (feature MESSAGE_TTL);
+//   `messageID`, `correlationID`, `type`, `contentType`, `priority` request metadata
+//   become the AMQP properties of the same name
+// - `enableDeadLetter`: rejected messages go to exchange `dlx-<queue>` / queue `dlq-<queue>`
 // A lost connection is re-established every `reconnectWaitSeconds`, and every
 // live subscription is declared and consumed again on the new connection.
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from "amqplib";
-import type { ComponentContext } from "../../component.js";
+import { prop, type ComponentContext } from "../../component.js";
 import type { Logger } from "../../../log/logger.js";
 import { messageTtlSeconds } from "../metadata.js";
 import type { MessageHandler, PubSub, PubSubFeature, PublishRequest, SubscribeRequest, Subscription } from "../pubsub.js";
+import { settleWithin } from "../settle.js";
 import { rabbitSettings, type RabbitSettings } from "./rabbitmq-options.js";
 
 interface LiveSubscription {
@@ -109,10 +113,13 @@ export class RabbitMqPubSub implements PubSub {
         req.metadata["routingKey"] ?? "",
         req.data,
         {
-          contentType: "text/plain",
+          contentType: prop(req.metadata, "contentType") || "text/plain",
           deliveryMode: this.s.deliveryMode || undefined,
           expiration: ttl === undefined ? undefined : String(ttl * 1000),
-          priority: req.metadata["priority"] ? Number(req.metadata["priority"]) : undefined,
+          priority: priorityOf(req.metadata),
+          messageId: prop(req.metadata, "messageID") || undefined,
+          correlationId: prop(req.metadata, "correlationID") || undefined,
+          type: prop(req.metadata, "type") || undefined,
         },
         (err) => (err ? reject(new Error(`rabbitmq pub/sub error: publish to ${req.topic} not confirmed: ${String(err)}`)) : resolve()),
       );
@@ -136,6 +143,15 @@ export class RabbitMqPubSub implements PubSub {
     ch.on("error", (err: Error) => this.log.debug("rabbitmq consumer channel error", { queue: sub.queue, error: err.message }));
     await this.ensureExchangeOn(ch, sub.req.topic);
     const args: Record<string, unknown> = {};
+    if (this.s.enableDeadLetter) {
+      // Dapr's names: exchange dlx-<queue> (fanout, durable) feeding queue dlq-<queue>.
+      const dlx = `dlx-${sub.queue}`;
+      const dlq = `dlq-${sub.queue}`;
+      await ch.assertExchange(dlx, "fanout", { durable: true, autoDelete: this.s.deletedWhenUnused });
+      await ch.assertQueue(dlq, { durable: true, autoDelete: this.s.deletedWhenUnused, arguments: { "x-queue-mode": "lazy" } });
+      await ch.bindQueue(dlq, dlx, "");
+      args["x-dead-letter-exchange"] = dlx;
+    }
     if (this.s.maxLen > 0) args["x-max-length"] = this.s.maxLen;
     if (this.s.maxLenBytes > 0) args["x-max-length-bytes"] = this.s.maxLenBytes;
     await ch.assertQueue(sub.queue, { durable: this.s.durable, autoDelete: this.s.deletedWhenUnused, arguments: args });
@@ -178,7 +194,7 @@ export class RabbitMqPubSub implements PubSub {
     this.subs.delete(sub);
     const ch = sub.channel;
     if (ch && sub.consumerTag) await ch.cancel(sub.consumerTag).catch(() => {});
-    await Promise.allSettled([...sub.inflight]);
+    await settleWithin(sub.inflight);
     if (ch) await ch.close().catch(() => {});
   }
 
@@ -202,4 +218,12 @@ function safe(fn: () => void): void {
   } catch {
     // channel closed: the unacked message goes back to the queue on the broker
   }
+}
+
+/** `priority` request metadata (0-255), as Dapr's TryGetPriority; a bad value is ignored like Dapr does. */
+function priorityOf(metadata: Record<string, string>): number | undefined {
+  const raw = prop(metadata, "priority");
+  if (!raw) return undefined;
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 0 ? Math.min(n, 255) : undefined;
 }

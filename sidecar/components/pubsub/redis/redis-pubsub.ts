@@ -12,6 +12,7 @@ import { Redis } from "ioredis";
 import type { ComponentContext } from "../../component.js";
 import type { Logger } from "../../../log/logger.js";
 import type { Message, MessageHandler, PubSub, PubSubFeature, PublishRequest, SubscribeRequest, Subscription } from "../pubsub.js";
+import { settleWithin } from "../settle.js";
 import { WorkPool } from "../work-pool.js";
 import { redisStreamsSettings, type RedisStreamsSettings } from "./redis-options.js";
 
@@ -216,7 +217,7 @@ class StreamSubscription {
     this.pool.wakeAll();
     // Disconnecting aborts the blocking read at once instead of waiting for BLOCK to end.
     this.reader.disconnect();
-    await Promise.allSettled([this.readLoop, this.reclaiming]);
+    await settleWithin([this.readLoop, this.reclaiming]);
     await this.pool.drain();
   }
 }
