@@ -69,6 +69,27 @@ export const Errors = {
   lockResourceIdEmpty: entry("ERR_RESOURCE_ID_EMPTY", 400, G.INVALID_ARGUMENT, (_store: string) => "lock resource id is empty"),
   lockOwnerEmpty: entry("ERR_OWNER_EMPTY", 400, G.INVALID_ARGUMENT, (_store: string) => "lock owner is empty"),
   lockExpiryNotPositive: entry("ERR_EXPIRY_NOT_POSITIVE", 400, G.INVALID_ARGUMENT, (_store: string) => "expiry in seconds is not positive"),
+  lockNotConfigured: entry("ERR_LOCK_NOT_CONFIGURED", 500, G.FAILED_PRECONDITION, (store: string) => `lock ${store} is not configured`),
+  lockNotFound: entry("ERR_LOCK_NOT_FOUND", 404, G.INVALID_ARGUMENT, (store: string) => `lock ${store} is not found`),
+  tryLockFailed: entry("ERR_TRY_LOCK", 500, G.INTERNAL, (why: string) => `failed to try acquiring lock: ${why}`),
+  unlockFailed: entry("ERR_UNLOCK", 500, G.INTERNAL, (why: string) => `failed to release lock: ${why}`),
+
+  // secrets (pkg/api/errors/secrets.go); an unknown store is 401 in Dapr, kept for compatibility
+  secretStoresNotConfigured: entry("ERR_SECRET_STORES_NOT_CONFIGURED", 500, G.FAILED_PRECONDITION, () => "secret store is not configured"),
+  secretStoreNotFound: entry("ERR_SECRET_STORE_NOT_FOUND", 401, G.INVALID_ARGUMENT, (store: string) => `failed finding secret store with key ${store}`),
+  secretPermissionDenied: entry("ERR_PERMISSION_DENIED", 403, G.PERMISSION_DENIED, (key: string, store: string) => `access denied by policy to get "${key}" from "${store}"`),
+  secretGet: entry("ERR_SECRET_GET", 500, G.INTERNAL, (key: string, store: string, why: string) => `failed getting secret with key ${key} from secret store ${store}: ${why}`),
+  secretBulkGet: entry("ERR_SECRET_GET", 500, G.INTERNAL, (store: string, why: string) => `failed getting secrets from secret store ${store}: ${why}`),
+
+  // bindings (pkg/api/errors/binding.go): every failure, unknown binding included, is this one 500
+  invokeOutputBinding: entry("ERR_INVOKE_OUTPUT_BINDING", 500, G.INTERNAL, (name: string, why: string) => `error invoking output binding ${name}: ${why}`),
+
+  // configuration (pkg/api/errors/configuration.go)
+  configurationNotConfigured: entry("ERR_CONFIGURATION_STORE_NOT_CONFIGURED", 500, G.FAILED_PRECONDITION, () => "configuration stores not configured"),
+  configurationStoreNotFound: entry("ERR_CONFIGURATION_STORE_NOT_FOUND", 500, G.INVALID_ARGUMENT, (store: string) => `configuration store ${store} not found`),
+  configurationGet: entry("ERR_CONFIGURATION_GET", 500, G.INTERNAL, (keys: string[], store: string, why: string) => `failed to get [${keys.join(" ")}] from Configuration store ${store}: ${why}`),
+  configurationSubscribe: entry("ERR_CONFIGURATION_SUBSCRIBE", 500, G.INVALID_ARGUMENT, (keys: string[], store: string, why: string) => `failed to subscribe [${keys.join(" ")}] from Configuration store ${store}: ${why}`),
+  configurationUnsubscribe: entry("ERR_CONFIGURATION_UNSUBSCRIBE", 500, G.INTERNAL, (id: string, why: string) => `failed to unsubscribe to configuration request ${id}: ${why}`),
 
   // pub/sub
   pubsubNotConfigured: entry("ERR_PUBSUB_NOT_CONFIGURED", 400, G.FAILED_PRECONDITION, () => "no pubsub is configured"),
@@ -80,6 +101,47 @@ export const Errors = {
   pubsubCloudEvent: entry("ERR_PUBSUB_CLOUD_EVENTS_SER", 400, G.INVALID_ARGUMENT, (topic: string, pubsub: string, why: string) => `error when trying to create a cloud event for topic ${topic} in pubsub ${pubsub}: ${why}`),
   pubsubBulkEntries: entry("ERR_PUBSUB_EVENTS_SER", 400, G.INVALID_ARGUMENT, (why: string) => `error when reading bulk publish entries: ${why}`),
   pubsubMetadata: entry("ERR_PUBSUB_REQUEST_METADATA", 400, G.INVALID_ARGUMENT, (why: string) => `invalid publish metadata: ${why}`),
+
+  // service invocation
+  directInvoke: entry("ERR_DIRECT_INVOKE", 500, G.INTERNAL, (appId: string, why: string) => `failed to invoke, id: ${appId}, err: ${why}`),
+  directInvokeNoAppId: entry("ERR_DIRECT_INVOKE", 404, G.NOT_FOUND, () => "failed getting app id either from the URL path or the header dapr-app-id"),
+  directInvokeMethodInvalid: entry("ERR_DIRECT_INVOKE", 400, G.INVALID_ARGUMENT, (why: string) => `invalid method: ${why}`),
+  directInvokeNotReady: entry("ERR_DIRECT_INVOKE", 500, G.INTERNAL, (why: string) => `invoke API is not ready: ${why}`),
+  directInvokeDenied: entry("ERR_DIRECT_INVOKE", 403, G.PERMISSION_DENIED, (why: string) => `access control policy has denied access: ${why}`),
+  directInvokeTimeout: entry("ERR_DIRECT_INVOKE", 500, G.DEADLINE_EXCEEDED, (appId: string) => `failed to invoke, id: ${appId}, err: context deadline exceeded`),
+  directInvokeCircuitOpen: entry("ERR_DIRECT_INVOKE", 500, G.UNAVAILABLE, (appId: string) => `failed to invoke, id: ${appId}, err: circuit breaker is open`),
+
+  // actors (pkg/messages/predefined.go); HTTP statuses as daprd's actor API answers them
+  actorRuntimeNotFound: entry("ERR_ACTOR_RUNTIME_NOT_FOUND", 500, G.INTERNAL, (why: string) => `the actor runtime is not configured: ${why}`),
+  actorInstanceMissing: entry("ERR_ACTOR_INSTANCE_MISSING", 400, G.INVALID_ARGUMENT, () => "actor instance is missing"),
+  actorNoAddress: entry("ERR_ACTOR_INVOKE_METHOD", 500, G.INTERNAL, (type: string, id: string) => `error invoke actor method: did not find address for actor ${type}/${id}`),
+  actorInvokeMethod: entry("ERR_ACTOR_INVOKE_METHOD", 500, G.INTERNAL, (why: string) => `error invoke actor method: ${why}`),
+  actorStackDepth: entry("ERR_ACTOR_INVOKE_METHOD", 500, G.FAILED_PRECONDITION, (max: number) => `maximum stack depth of ${max} exceeded for reentrant actor`),
+  actorStateGet: entry("ERR_ACTOR_STATE_GET", 500, G.INTERNAL, (why: string) => `error getting actor state: ${why}`),
+  actorStateTransaction: entry("ERR_ACTOR_STATE_TRANSACTION_SAVE", 500, G.INTERNAL, (why: string) => `error saving actor transaction state: ${why}`),
+  actorReminderCreate: entry("ERR_ACTOR_REMINDER_CREATE", 500, G.INTERNAL, (why: string) => `error creating actor reminder: ${why}`),
+  actorReminderBadRequest: entry("ERR_ACTOR_REMINDER_CREATE", 400, G.INVALID_ARGUMENT, (why: string) => `error creating actor reminder: ${why}`),
+  actorReminderConflict: entry("ERR_ACTOR_REMINDER_CREATE", 409, G.ALREADY_EXISTS, (name: string) => `reminder ${name} already exists with different data`),
+  actorReminderGet: entry("ERR_ACTOR_REMINDER_GET", 500, G.INTERNAL, (why: string) => `error getting actor reminder: ${why}`),
+  actorReminderNotFound: entry("ERR_ACTOR_REMINDER_NOT_FOUND", 404, G.NOT_FOUND, (name: string) => `reminder ${name} not found`),
+  actorReminderDelete: entry("ERR_ACTOR_REMINDER_DELETE", 500, G.INTERNAL, (why: string) => `error deleting actor reminder: ${why}`),
+  actorReminderNonHosted: entry("ERR_ACTOR_REMINDER_NON_HOSTED", 403, G.PERMISSION_DENIED, (type: string) => `operation is not supported: actor type ${type} is not hosted by this app`),
+  actorTimerCreate: entry("ERR_ACTOR_TIMER_CREATE", 400, G.INVALID_ARGUMENT, (why: string) => `error creating actor timer: ${why}`),
+  actorTimerDelete: entry("ERR_ACTOR_TIMER_DELETE", 500, G.INTERNAL, (why: string) => `error deleting actor timer: ${why}`),
+  actorNoAppChannel: entry("ERR_ACTOR_NO_APP_CHANNEL", 500, G.INTERNAL, () => "app channel not initialized"),
+
+  // workflows (pkg/messages/predefined.go)
+  workflowStoreMissing: entry("ERR_WORKFLOW_STATE_STORE_MISSING", 500, G.FAILED_PRECONDITION, () => 'workflows need a state store marked as the actor state store: set the metadata "actorStateStore: true" on a transactional state store component'),
+  workflowComponentNotFound: entry("ERR_WORKFLOW_COMPONENT_NOT_FOUND", 400, G.INVALID_ARGUMENT, (name: string) => `workflow component ${name} does not exist`),
+  workflowNameMissing: entry("ERR_WORKFLOW_NAME_MISSING", 400, G.INVALID_ARGUMENT, () => "workflow name is not configured"),
+  workflowInstanceIdMissing: entry("ERR_INSTANCE_ID_PROVIDED_MISSING", 400, G.INVALID_ARGUMENT, () => "no instance ID was provided"),
+  workflowInstanceIdInvalid: entry("ERR_INSTANCE_ID_INVALID", 400, G.INVALID_ARGUMENT, (id: string) => `workflow instance ID '${id}' is invalid: it must not be longer than 64 characters nor contain '||'`),
+  workflowInstanceNotFound: entry("ERR_INSTANCE_ID_NOT_FOUND", 404, G.NOT_FOUND, (id: string) => `unable to find workflow with the provided instance ID: ${id}`),
+  workflowAlreadyExists: entry("ERR_START_WORKFLOW", 409, G.ALREADY_EXISTS, (id: string) => `an active workflow with ID '${id}' already exists`),
+  workflowInputMalformed: entry("ERR_MALFORMED_REQUEST", 400, G.INVALID_ARGUMENT, (what: string, why: string) => `the workflow ${what} must be JSON: ${why}`),
+  workflowEventNameMissing: entry("ERR_WORKFLOW_EVENT_NAME_MISSING", 400, G.INVALID_ARGUMENT, () => "missing workflow event name"),
+  workflowPurgeNotTerminal: entry("ERR_PURGE_WORKFLOW", 400, G.FAILED_PRECONDITION, (id: string, status: string) => `workflow ${id} is ${status}: only completed, failed or terminated workflows can be purged`),
+  workflowOperation: entry("ERR_WORKFLOW_OPERATION", 500, G.INTERNAL, (op: string, id: string, why: string) => `error during ${op} on workflow ${id}: ${why}`),
 
   // components and runtime
   componentNotFound: entry("ERR_COMPONENT_NOT_FOUND", 400, G.INVALID_ARGUMENT, (kind: string, name: string) => `${kind} ${name} is not found`),

@@ -10,6 +10,7 @@ import type { MetadataCore } from "../building-blocks/metadata/metadata-core.js"
 import type { PubSubCore } from "../building-blocks/pubsub/pubsub-core.js";
 import type { StateCore } from "../building-blocks/state/state-core.js";
 import type { ResourceSet } from "../resources/types.js";
+import type { Configuration } from "../config/configuration.js";
 import type { SidecarOptions } from "./flags.js";
 import type { RuntimeContext } from "./runtime-context.js";
 
@@ -17,6 +18,8 @@ export interface BlockContext {
   rt: RuntimeContext;
   opts: SidecarOptions;
   resources: ResourceSet;
+  /** The parsed Configuration named by --config (defaults when none). */
+  configuration: Configuration;
   metadata: MetadataCore;
   appChannel?: AppChannel;
   /** Cores other blocks build on (actors keep state, workflows run on actors, ...). */
@@ -39,6 +42,10 @@ export interface BuildingBlock {
    * port (--dapr-internal-grpc-port). Never exposed to apps, no API token.
    */
   internalGrpc?: GrpcHandlers;
+  /** Answers HTTP requests no route matched (service invocation's proxy mode). */
+  httpFallback?(req: import("express").Request, res: import("express").Response): void;
+  /** Called once every port is bound (before the app is reachable). */
+  afterServe?(): Promise<void>;
   /** Called once the app's port is open (never, when the sidecar has no app). */
   appReady?(): Promise<void>;
   /** Called when app health checks flip; deliveries pause while unhealthy. */

@@ -5,10 +5,16 @@ import { metadataBlock } from "../building-blocks/metadata/metadata-block.js";
 import { shutdownBlock } from "../building-blocks/health/shutdown-block.js";
 import { stateBlock } from "../building-blocks/state/state-block.js";
 import { pubsubBlock } from "../building-blocks/pubsub/pubsub-block.js";
+import { invokeBlock } from "../building-blocks/invoke/invoke-block.js";
+import { secretsBlock } from "../building-blocks/secrets/secrets-block.js";
+import { lockBlock } from "../building-blocks/lock/lock-block.js";
 
 export const buildingBlocks: BlockFactory[] = [
   metadataBlock,
   shutdownBlock,
   stateBlock,
   pubsubBlock,
+  invokeBlock,
+  secretsBlock,
+  lockBlock,
 ];

@@ -57,10 +57,25 @@ function port(name: string, v: string | undefined, dflt?: number): number | unde
   return n;
 }
 
-function bool(v: string | boolean | undefined, dflt: boolean): boolean {
+/** An integer flag; a value that is not one is an error naming the flag (Go's flag package rejects it too). */
+function int(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined || v === "") return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`--${name}: invalid integer '${v}'`);
+  return n;
+}
+
+// The spellings Go's strconv.ParseBool accepts; anything else is an error, not a silent false.
+const trueWords = ["1", "t", "true"];
+const falseWords = ["0", "f", "false"];
+
+function bool(name: string, v: string | boolean | undefined, dflt: boolean): boolean {
   if (v === undefined) return dflt;
   if (typeof v === "boolean") return v;
-  return ["true", "1", "yes"].includes(v.toLowerCase());
+  const w = v.toLowerCase();
+  if (trueWords.includes(w)) return true;
+  if (falseWords.includes(w)) return false;
+  throw new Error(`--${name}: invalid boolean '${v}': expected true or false`);
 }
 
 const stringFlags = [
@@ -108,27 +123,27 @@ export function parseSidecarFlags(argv: string[], env: NodeJS.ProcessEnv = proce
     appPort: appPortRaw && appPortRaw !== "0" ? port("app-port", appPortRaw) : undefined,
     appProtocol,
     appChannelAddress: s("app-channel-address") ?? "127.0.0.1",
-    appMaxConcurrency: Number(s("app-max-concurrency") ?? -1),
+    appMaxConcurrency: int("app-max-concurrency", s("app-max-concurrency"), -1),
     daprHttpPort: port("dapr-http-port", s("dapr-http-port"), 3500)!,
     daprGrpcPort: port("dapr-grpc-port", s("dapr-grpc-port"), 50001)!,
     daprInternalGrpcPort: port("dapr-internal-grpc-port", s("dapr-internal-grpc-port"), mode === "kubernetes" ? 50002 : 0)!,
     daprPublicPort: port("dapr-public-port", s("dapr-public-port"), mode === "kubernetes" ? 3501 : undefined),
     metricsPort: port("metrics-port", s("metrics-port"), 9090)!,
-    enableMetrics: bool(s("enable-metrics"), true),
+    enableMetrics: bool("enable-metrics", s("enable-metrics"), true),
     resourcesPaths,
     config: s("config"),
     logLevel: parseLogLevel(s("log-level")),
-    logAsJson: bool(s("log-as-json"), false),
-    enableApiLogging: bool(s("enable-api-logging"), false),
+    logAsJson: bool("log-as-json", s("log-as-json"), false),
+    enableApiLogging: bool("enable-api-logging", s("enable-api-logging"), false),
     listenAddresses: (s("dapr-listen-addresses") ?? (mode === "kubernetes" ? "[::1],127.0.0.1" : "127.0.0.1"))
       .split(",").map((a) => a.trim().replace(/^\[(.*)\]$/, "$1")).filter(Boolean),
     maxBodySize: parseByteSize(maxBody),
-    gracefulShutdownSeconds: Number(s("dapr-graceful-shutdown-seconds") ?? 5),
-    enableAppHealthCheck: bool(s("enable-app-health-check"), false),
+    gracefulShutdownSeconds: int("dapr-graceful-shutdown-seconds", s("dapr-graceful-shutdown-seconds"), 5),
+    enableAppHealthCheck: bool("enable-app-health-check", s("enable-app-health-check"), false),
     appHealthCheckPath: s("app-health-check-path") ?? "/healthz",
-    appHealthProbeIntervalSeconds: Number(s("app-health-probe-interval") ?? 5),
-    appHealthProbeTimeoutMs: Number(s("app-health-probe-timeout") ?? 500),
-    appHealthThreshold: Number(s("app-health-threshold") ?? 3),
+    appHealthProbeIntervalSeconds: int("app-health-probe-interval", s("app-health-probe-interval"), 5),
+    appHealthProbeTimeoutMs: int("app-health-probe-timeout", s("app-health-probe-timeout"), 500),
+    appHealthThreshold: int("app-health-threshold", s("app-health-threshold"), 3),
     apiToken: env.DAPR_API_TOKEN || undefined,
     appApiToken: env.APP_API_TOKEN || undefined,
     namespace,

@@ -11,6 +11,7 @@ import { initComponents } from "../components/initializer.js";
 import { loadResourcesFromPaths } from "../resources/file-loader.js";
 import { embeddedDefaultComponents } from "../resources/embedded-defaults.js";
 import type { ResourceSet } from "../resources/types.js";
+import { loadConfiguration } from "../resources/configuration-loader.js";
 import { buildHttpApi } from "../api/http/http-server.js";
 import { bindGrpc, buildGrpcApi } from "../api/grpc/grpc-server.js";
 import { buildInternalGrpc } from "../api/grpc/internal-server.js";
@@ -93,10 +94,12 @@ export class Sidecar {
     });
     this.componentsReady = true;
 
+    const configuration = loadConfiguration(this.opts.config, resources);
+    for (const e of configuration.errors) log.error("configuration problem", { error: e });
     this.appChannel = createAppChannel(this.opts, log);
     this.metadata = new MetadataCore(rt, this.appConnectionInfo());
     const ctx: BlockContext = {
-      rt, opts: this.opts, resources, metadata: this.metadata, appChannel: this.appChannel,
+      rt, opts: this.opts, resources, configuration: configuration.config, metadata: this.metadata, appChannel: this.appChannel,
       state: new StateCore(rt), pubsub: new PubSubCore(rt),
       requestShutdown: () => (this.deps.onShutdownRequested ?? (() => void this.stop("shutdown API")))(),
       shared: new Map(),
@@ -106,6 +109,7 @@ export class Sidecar {
     ctx.shared.set("ports", () => this.ports);
     this.blocks = buildingBlocks.map((make) => make(ctx));
     await this.serve();
+    await Promise.all(this.blocks.map((b) => b.afterServe?.()));
     if (this.appChannel) void this.connectApp();
     log.info("dapr-ts sidecar started", {
       http_port: this.ports.http, grpc_port: this.ports.grpc, internal_grpc_port: this.ports.internal, public_port: this.ports.public, metrics_port: this.ports.metrics,
@@ -156,6 +160,8 @@ export class Sidecar {
     const api = buildHttpApi({
       appId: o.appId, maxBodySize: o.maxBodySize, apiToken: o.apiToken, logger: this.logger, enableApiLogging: o.enableApiLogging,
       routes: [(r) => registerHealthHttp(r, readiness), ...this.blocks.filter((b) => b.http).map((b) => (r: express.Router) => b.http!(r))],
+      fallback: this.blocks.find((b) => b.httpFallback)?.httpFallback,
+      streamed: (req) => req.path.startsWith("/v1.0/invoke/") || req.headers["dapr-app-id"] !== undefined,
     });
     for (const address of o.listenAddresses) {
       const l = await listenHttp(api, this.ports.http || o.daprHttpPort, address);

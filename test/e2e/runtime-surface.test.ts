@@ -2,7 +2,7 @@
 // health on the API and public ports, shutdown (HTTP and RPC), API token
 // enforcement, /metrics, SIGTERM draining, and the daprd-style flags.
 import * as grpc from "@grpc/grpc-js";
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -11,6 +11,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliPath, startSidecar, waitExit, type SidecarProcess } from "../support/sidecar-process.js";
 import { startOwnedRedis, uniqueName, type OwnedRedis } from "../support/services.js";
 import { daprClient, unaryCall } from "../compat/raw-grpc-client.js";
+
+function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [cliPath, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    p.stderr!.on("data", (d) => (stderr += d));
+    const t = setTimeout(() => p.kill("SIGKILL"), 15_000);
+    p.once("exit", (code) => { clearTimeout(t); resolve({ code, stderr }); });
+  });
+}
 
 function resourcesDir(yaml: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-surface-"));
@@ -141,7 +151,7 @@ describe("API token (DAPR_API_TOKEN)", () => {
   });
 
   it("rejects HTTP calls without the right token with 401 'invalid api token'", async () => {
-    for (const headers of [{}, { "dapr-api-token": "wrong" }]) {
+    for (const headers of [{}, { "dapr-api-token": "wrong" }] as Record<string, string>[]) {
       const res = await sidecar.http("/v1.0/metadata", { headers });
       expect(res.status).toBe(401);
       expect(await res.text()).toBe("invalid api token\n");
@@ -264,12 +274,17 @@ describe("flags", () => {
     { args: ["--mode", "cloud"], message: /--mode: expected standalone or kubernetes/ },
     { args: ["--log-level", "loud"], message: /log.level|loud/i },
     { args: ["--no-such-flag", "x"], message: /no-such-flag/ },
+    { args: ["--dapr-graceful-shutdown-seconds", "soon"], message: /--dapr-graceful-shutdown-seconds: invalid integer 'soon'/ },
+    { args: ["--enable-metrics=maybe"], message: /--enable-metrics: invalid boolean 'maybe'/ },
   ];
-  for (const b of bad) {
-    it(`exits 2 with a clear message for ${b.args.join(" ")}`, () => {
-      const r = spawnSync(process.execPath, [cliPath, "sidecar", "--app-id", "badflags", ...b.args], { encoding: "utf8", timeout: 15_000 });
-      expect(r.status).toBe(2);
-      expect(r.stderr).toMatch(b.message);
-    });
-  }
+  // Each case is a process start; run them side by side.
+  describe.concurrent("bad values", () => {
+    for (const b of bad) {
+      it(`exits 2 with a clear message for ${b.args.join(" ")}`, async () => {
+        const r = await runCli(["sidecar", "--app-id", "badflags", ...b.args]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(b.message);
+      });
+    }
+  });
 });

@@ -191,7 +191,8 @@ export class KubeApiCore {
     if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`;
     obj.metadata.uid = randomUUID();
     obj.metadata.creationTimestamp = nowRfc3339();
-    obj.metadata.generation = 1;
+    // Only kinds with a spec (and custom resources) track generation, as on the real server.
+    if (t.custom || obj.spec !== undefined) obj.metadata.generation = 1;
     if (t.custom === undefined && t.plural === "customresourcedefinitions") obj.status = establishedCrdStatus(obj);
     this.validate(obj, t, target.version);
     if (this.store.get(resourceKey(t), ns, obj.metadata.name!)) throw statusErrors.alreadyExists(t.group, t.plural, obj.metadata.name!);
@@ -247,7 +248,7 @@ export class KubeApiCore {
     if (!current) throw this.notFound(t, name);
     if (wantRv && current.metadata.resourceVersion !== wantRv) throw statusErrors.conflict(t.group, t.plural, name);
     obj.metadata.resourceVersion = current.metadata.resourceVersion;
-    if (specChanged(current, obj, t)) obj.metadata.generation = (current.metadata.generation ?? 1) + 1;
+    if (current.metadata.generation !== undefined && specChanged(current, obj, t)) obj.metadata.generation = current.metadata.generation + 1;
     // A write that changes nothing is not a write: no new resourceVersion, no watch event.
     const comparableCurrent = this.normalize(clone(current), t, target.version, false);
     if (isDeepStrictEqual(comparableCurrent, obj)) return { object: this.present(current, t, target.version), warnings };

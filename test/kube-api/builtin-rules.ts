@@ -130,6 +130,16 @@ export function applyBuiltInDefaults(obj: KubeObject, isCreate: boolean): void {
     case "ReplicaSet": {
       const spec = (obj.spec ??= {}) as Obj;
       spec.replicas ??= 1;
+      spec.revisionHistoryLimit ??= 10;
+      if (obj.kind === "Deployment") {
+        spec.strategy ??= { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } };
+        spec.progressDeadlineSeconds ??= 600;
+      }
+      if (obj.kind === "StatefulSet") {
+        spec.podManagementPolicy ??= "OrderedReady";
+        spec.updateStrategy ??= { type: "RollingUpdate", rollingUpdate: { partition: 0 } };
+      }
+      defaultPodSpec(asObj(asObj(spec.template).spec));
       break;
     }
     case "Namespace": {
@@ -138,12 +148,50 @@ export function applyBuiltInDefaults(obj: KubeObject, isCreate: boolean): void {
     }
     case "Pod": {
       const spec = (obj.spec ??= {}) as Obj;
-      spec.restartPolicy ??= "Always";
-      if (isCreate && !obj.status) {
-        // No kubelet here: pods are reported running and ready straight away.
-        obj.status = { phase: "Running", podIP: `10.244.${randomInt(0, 255)}.${randomInt(1, 254)}`, conditions: [{ type: "Ready", status: "True" }] };
-      }
+      defaultPodSpec(spec);
+      if (isCreate) obj.status = runningPodStatus(spec);
       break;
     }
   }
+}
+
+function defaultPodSpec(spec: Obj): void {
+  spec.restartPolicy ??= "Always";
+  spec.dnsPolicy ??= "ClusterFirst";
+  spec.terminationGracePeriodSeconds ??= 30;
+  for (const list of [spec.containers, spec.initContainers]) {
+    if (!Array.isArray(list)) continue;
+    for (const c of list) {
+      const container = asObj(c);
+      if (Array.isArray(container.ports)) for (const p of container.ports) asObj(p).protocol ??= "TCP";
+      container.terminationMessagePath ??= "/dev/termination-log";
+      const image = typeof container.image === "string" ? container.image : "";
+      container.imagePullPolicy ??= image.endsWith(":latest") || !image.includes(":") ? "Always" : "IfNotPresent";
+    }
+  }
+}
+
+/**
+ * No kubelet here: a pod is reported running and ready as soon as it exists,
+ * so `kubectl wait --for=condition=Ready` and rollout checks succeed.
+ */
+function runningPodStatus(spec: Obj): Obj {
+  const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  const condition = (type: string) => ({ type, status: "True", lastProbeTime: null, lastTransitionTime: now });
+  const statusOf = (c: unknown) => {
+    const container = asObj(c);
+    return { name: container.name, image: container.image, imageID: "", ready: true, started: true, restartCount: 0, state: { running: { startedAt: now } } };
+  };
+  const podIP = `10.244.${randomInt(0, 255)}.${randomInt(1, 254)}`;
+  return {
+    phase: "Running",
+    conditions: ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"].map(condition),
+    hostIP: "10.0.0.1",
+    podIP,
+    podIPs: [{ ip: podIP }],
+    startTime: now,
+    qosClass: "BestEffort",
+    containerStatuses: (Array.isArray(spec.containers) ? spec.containers : []).map(statusOf),
+    ...(Array.isArray(spec.initContainers) && spec.initContainers.length > 0 ? { initContainerStatuses: spec.initContainers.map(statusOf) } : {}),
+  };
 }

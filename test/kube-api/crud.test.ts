@@ -164,7 +164,7 @@ describe("patch", () => {
       spec: { containers: [{ name: "app", image: "a:2", env: [{ name: "Y", value: "2" }] }, { name: "side", $patch: "delete" }], "$setElementOrder/containers": [{ name: "app" }] },
     }, "application/strategic-merge-patch+json");
     expect(r.status).toBe(200);
-    expect(r.body.spec.containers).toEqual([{ name: "app", image: "a:2", env: [{ name: "X", value: "1" }, { name: "Y", value: "2" }] }]);
+    expect(r.body.spec.containers.map((x: any) => ({ name: x.name, image: x.image, env: x.env }))).toEqual([{ name: "app", image: "a:2", env: [{ name: "X", value: "1" }, { name: "Y", value: "2" }] }]);
   });
 
   it("rejects an unknown patch content type with 415 and a resourceVersion precondition with 409", async () => {
@@ -221,6 +221,33 @@ describe("list, selectors and delete", () => {
   });
 });
 
+describe("bad input", () => {
+  it("answers malformed bodies, patches, options and selectors with 4xx Status objects", async () => {
+    await c.call("POST", cmPath, configMap("cm-bad-input"));
+    const cases: [string, string, unknown, string | undefined, number][] = [
+      ["PATCH", `${cmPath}/cm-bad-input`, "{oops", "application/merge-patch+json", 400],
+      ["PATCH", `${cmPath}/cm-bad-input`, { not: "an array" }, "application/json-patch+json", 400],
+      ["DELETE", `${cmPath}/cm-bad-input`, "{oops", "application/json", 400],
+      ["POST", cmPath, "", "application/json", 400],
+      ["POST", cmPath, "[1,2]", "application/json", 400],
+      ["POST", cmPath, "garbage", "application/vnd.kubernetes.protobuf", 400],
+      ["POST", cmPath, Buffer.concat([Buffer.from("k8s\0"), Buffer.from([0x0a, 0xff])]).toString("latin1"), "application/vnd.kubernetes.protobuf", 400],
+      ["GET", `${cmPath}?watch=1&labelSelector=a%20in%20(`, undefined, undefined, 400],
+      ["GET", `${cmPath}/cm-bad-input/unknown-sub`, undefined, undefined, 404],
+      ["PUT", cmPath, configMap("x"), "application/json", 405],
+      ["GET", "/apis/apps/v1/namespaces/default/deployments/x/y/z", undefined, undefined, 404],
+    ];
+    for (const [method, path, body, ct, code] of cases) {
+      const r = await c.call(method, path, body, ct);
+      expect({ method, path, ct, code: r.status }).toEqual({ method, path, ct, code });
+      expect(r.body.kind).toBe("Status");
+      expect(r.body.message.length).toBeGreaterThan(0);
+    }
+    // And the server is still fine.
+    expect((await c.call("GET", `${cmPath}/cm-bad-input`)).status).toBe(200);
+  });
+});
+
 describe("discovery and auth", () => {
   it("serves /api, /apis and resource lists with status subresources", async () => {
     expect((await c.call("GET", "/api")).body).toMatchObject({ kind: "APIVersions", versions: ["v1"] });
@@ -237,5 +264,19 @@ describe("discovery and auth", () => {
     const r = await c.call("GET", "/api/v1/namespaces", undefined, undefined, { authorization: "Bearer wrong" });
     expect(r.status).toBe(401);
     expect(r.body.kind).toBe("Status");
+  });
+});
+
+describe("plain HTTP", () => {
+  it("serves the same API without TLS or token when asked to", async () => {
+    const plain = await startKubeApi({ http: true, controllers: false });
+    try {
+      expect(plain.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const res = await fetch(`${plain.httpUrl}/api/v1/namespaces/default`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as any).metadata.name).toBe("default");
+    } finally {
+      await plain.stop();
+    }
   });
 });

@@ -88,6 +88,8 @@ export function createRequestHandler(deps: HandlerDeps) {
     const [plural, name, subresource] = rest;
     const type = core.registry.find(p.group, p.version, plural!);
     if (!type || (namespace && !type.namespaced)) throw statusErrors.pathNotFound();
+    const subresourceServed = subresource === undefined || (subresource === "status" && type.statusSubresource) || (subresource === "scale" && type.scaleSubresource);
+    if (!subresourceServed) throw statusErrors.pathNotFound();
     return { type, version: p.version, namespace, name, subresource };
   }
 

@@ -110,6 +110,40 @@ describe("kubectl apply / get / delete", () => {
   });
 });
 
+describe("kubectl create subcommands (protobuf bodies)", () => {
+  it("creates namespaces, secrets, configmaps and service accounts", async () => {
+    expect((await kubectl(api, ["create", "namespace", "pb"])).stdout).toContain("namespace/pb created");
+    expect((await kubectl(api, ["create", "secret", "generic", "pb-secret", "-n", "pb", "--from-literal=password=p4ss", "--type=Opaque"])).stdout).toContain("secret/pb-secret created");
+    expect((await kubectl(api, ["create", "configmap", "pb-cm", "-n", "pb", "--from-literal=a=1", "--from-literal=b=2"])).stdout).toContain("configmap/pb-cm created");
+    expect((await kubectl(api, ["create", "serviceaccount", "pb-sa", "-n", "pb"])).stdout).toContain("serviceaccount/pb-sa created");
+    expect(api.get("v1", "Secret", "pb-secret", "pb")!.data).toEqual({ password: Buffer.from("p4ss").toString("base64") });
+    expect(api.get("v1", "ConfigMap", "pb-cm", "pb")!.data).toEqual({ a: "1", b: "2" });
+    expect(api.get("v1", "ServiceAccount", "pb-sa", "pb")).toBeDefined();
+    expect((await kubectl(api, ["label", "namespace", "pb", "dapr=on"])).code).toBe(0);
+    expect(api.get("v1", "Namespace", "pb")!.metadata.labels).toEqual({ dapr: "on" });
+  });
+
+  it("explains which kinds it cannot take as protobuf", async () => {
+    const r = await kubectl(api, ["create", "deployment", "pb-dep", "--image=nginx"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("send apps/v1 Deployment as JSON");
+  });
+
+  it("scales a deployment through the scale subresource", async () => {
+    await kubectl(api, ["apply", "-f", file("scale.yaml", [{ ...app(1, []), metadata: { name: "scaly", labels: { app: "scaly" } }, spec: { ...app(1, []).spec, selector: { matchLabels: { app: "scaly" } }, template: { ...app(1, []).spec.template, metadata: { labels: { app: "scaly" } } } } }])]);
+    const r = await kubectl(api, ["scale", "deployment", "scaly", "--replicas=3"]);
+    expect(r.stdout).toContain("deployment.apps/scaly scaled");
+    await eventually(() => api.list("v1", "Pod").filter((p) => p.metadata.labels?.app === "scaly").length === 3, 5000, "three pods");
+    const status = await kubectl(api, ["rollout", "status", "deployment/scaly", "--timeout=5s"]);
+    expect(status.stdout).toContain('deployment "scaly" successfully rolled out');
+    const available = await kubectl(api, ["wait", "--for=condition=Available", "deployment/scaly", "--timeout=5s"]);
+    expect(available.stdout).toContain("deployment.apps/scaly condition met");
+    const ready = await kubectl(api, ["wait", "--for=condition=Ready", "pod", "-l", "app=scaly", "--timeout=5s"]);
+    expect(ready.code).toBe(0);
+    expect(ready.stdout.match(/condition met/g)).toHaveLength(3);
+  });
+});
+
 describe("kubectl with custom resources", () => {
   it("applies a CRD, then objects of it, shows printer columns, and prints schema errors", async () => {
     const crd = await kubectl(api, ["apply", "-f", file("crd.yaml", [widgetCrd])]);

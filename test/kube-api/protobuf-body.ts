@@ -148,7 +148,7 @@ export function decodeProtobufObject(body: Buffer): KubeObject {
   }
   try {
     const fields = decode(decodeMessage(bytesOf(unknown, 2) ?? Buffer.alloc(0)));
-    return { apiVersion, kind, ...fields, metadata: fields.metadata };
+    return { apiVersion, kind, ...fields, metadata: fields.metadata as ObjectMeta };
   } catch (e) {
     throw statusErrors.badRequest(`malformed protobuf ${kind}: ${(e as Error).message}`);
   }

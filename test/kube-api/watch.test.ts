@@ -103,6 +103,27 @@ describe("watch", () => {
     untimed.stop();
   });
 
+  it("wraps each event in a one-row Table when asked for Tables (kubectl get -w)", async () => {
+    const { request, Agent } = await import("undici");
+    const dispatcher = new Agent({ connect: { ca: api.caPem } });
+    const rv = (await c.call("GET", p)).body.metadata.resourceVersion;
+    const res = await request(`${api.url}${p}?watch=1&resourceVersion=${rv}`, {
+      dispatcher,
+      headers: { authorization: `Bearer ${api.token}`, accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json" },
+    });
+    await c.call("POST", p, cm("tabled"));
+    let text = "";
+    for await (const chunk of res.body) {
+      text += chunk.toString();
+      if (text.includes("\n")) break;
+    }
+    await dispatcher.destroy();
+    const event = JSON.parse(text.split("\n")[0]!);
+    expect(event.type).toBe("ADDED");
+    expect(event.object).toMatchObject({ kind: "Table", apiVersion: "meta.k8s.io/v1" });
+    expect(event.object.rows[0].cells[0]).toBe("tabled");
+  });
+
   it("dropWatches cuts every open watch, and the server keeps serving", async () => {
     const a = await c.watch(`${p}?watch=1`);
     const b = await c.watch("/apis/apps/v1/deployments?watch=1");

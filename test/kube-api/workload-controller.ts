@@ -131,6 +131,8 @@ export class WorkloadController {
       availableReplicas: current.length,
       updatedReplicas: current.length,
       ...(kind === "statefulsets" ? { currentReplicas: current.length } : {}),
+      // Kept stable across passes (no fresh timestamps) so a settled workload's status write is a no-op.
+      ...(kind === "deployments" ? { conditions: deploymentConditions(((workload.status ?? {}) as Obj).conditions, current.length >= replicas) } : {}),
     };
     const latest = this.core.store.get(resourceKey(workloadType), ns, name);
     if (!latest) return;
@@ -161,4 +163,18 @@ export class WorkloadController {
       spec: structuredClone((template.spec ?? {}) as Obj),
     };
   }
+}
+
+function deploymentConditions(previous: unknown, available: boolean): Obj[] {
+  const old = Array.isArray(previous) ? (previous as Obj[]) : [];
+  const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  const make = (type: string, status: string, reason: string, message: string): Obj => {
+    const prior = old.find((c) => c.type === type);
+    const same = prior && prior.status === status && prior.reason === reason;
+    return { type, status, reason, message, lastUpdateTime: same ? prior.lastUpdateTime : now, lastTransitionTime: prior && prior.status === status ? prior.lastTransitionTime : now };
+  };
+  return [
+    make("Available", available ? "True" : "False", available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", available ? "Deployment has minimum availability." : "Deployment does not have minimum availability."),
+    make("Progressing", "True", "NewReplicaSetAvailable", "The deployment's pods are up to date."),
+  ];
 }

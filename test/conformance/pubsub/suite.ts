@@ -6,6 +6,7 @@ import type { Properties } from "../../../sidecar/components/component.js";
 import { silentLogger } from "../../../sidecar/log/logger.js";
 import { bulkPublish, pubsubRegistry, type Message, type PubSub } from "../../../sidecar/components/pubsub/index.js";
 import { uniqueName } from "../../support/services.js";
+import { deliveryEnvelope, publishPayload } from "../../../sidecar/building-blocks/pubsub/cloudevent.js";
 
 export interface ConformanceTarget {
   /** Component type, e.g. "pubsub.redis". */
@@ -89,6 +90,30 @@ export function runPubSubConformance(name: string, target: ConformanceTarget): v
       for (const p of payloads) await c.publish({ topic, data: Buffer.from(p), metadata: {} });
       await waitFor(() => got.length >= payloads.length, 10_000, "three messages");
       expect([...got].sort()).toEqual([...payloads].sort());
+    });
+
+    it("carries a Dapr CloudEvent envelope through the broker unchanged", async () => {
+      const c = await component(uniqueName("grp"));
+      const topic = target.topic();
+      const got: Message[] = [];
+      await c.subscribe({ topic, metadata: {} }, async (m) => void got.push(m));
+      await settle();
+      const metadata = { ttlInSeconds: "60" };
+      const out = publishPayload({
+        data: Buffer.from('{"order":42}'),
+        contentType: "application/json",
+        topic,
+        pubsubName: "conformance",
+        appId: "publisher",
+        metadata,
+        brokerHasNativeTtl: c.features().includes("MESSAGE_TTL"),
+      });
+      await c.publish({ topic, data: out.data, contentType: out.contentType, metadata });
+      await waitFor(() => got.length === 1, 10_000, "the envelope");
+      const d = deliveryEnvelope({ data: got[0]!.data, topic, pubsubName: "conformance", rawPayload: false });
+      expect(d.kind).toBe("deliver");
+      expect(d.kind === "deliver" && d.event).toEqual(JSON.parse(out.data.toString()));
+      expect(d.kind === "deliver" && d.event.data).toEqual({ order: 42 });
     });
 
     it.skipIf(!target.claims.redelivery)("redelivers a nacked message and not an acked one", async () => {

@@ -1,0 +1,35 @@
+// Service invocation as a building block: HTTP (routes and proxy mode), the
+// InvokeService RPC, and the internal CallLocal RPC other sidecars call.
+// The sidecar announces itself to the name resolver once its ports are bound.
+import type { BlockFactory } from "../../runtime/building-block.js";
+import type { SidecarPorts } from "../../runtime/sidecar.js";
+import { createNameResolver } from "../../name-resolution/create-resolver.js";
+import { InvokeCore } from "./invoke-core.js";
+import { invokeGrpcHandlers, invokeInternalHandlers } from "./invoke-grpc.js";
+import { invokeProxyFallback, registerInvokeHttp } from "./invoke-http.js";
+
+export const invokeBlock: BlockFactory = (ctx) => {
+  const resolver = createNameResolver(ctx);
+  const core = new InvokeCore(ctx.rt, resolver, ctx.appChannel, ctx.configuration);
+  ctx.shared.set("invoke", core);
+  ctx.shared.set("nameResolver", resolver);
+  const ports = ctx.shared.get("ports") as () => SidecarPorts;
+  const announce = () =>
+    resolver.register?.({
+      appId: ctx.opts.appId, namespace: ctx.opts.namespace, host: ctx.opts.listenAddresses[0] ?? "127.0.0.1",
+      internalPort: ports().internal, httpPort: ports().http, grpcPort: ports().grpc, appPort: ctx.opts.appPort, pid: process.pid,
+    });
+  return {
+    name: "invoke",
+    http: (r) => registerInvokeHttp(r, core, ctx.opts.maxBodySize),
+    httpFallback: invokeProxyFallback(core, ctx.opts.maxBodySize),
+    grpc: invokeGrpcHandlers(core),
+    internalGrpc: invokeInternalHandlers(core),
+    // Apps without a port still get called by name: announce as soon as the ports are bound.
+    afterServe: async () => { await announce(); },
+    stop: async () => {
+      await resolver.close?.();
+      core.close();
+    },
+  };
+};

@@ -1,0 +1,183 @@
+// Service invocation, once for every transport. Outbound: resolve the target
+// app's sidecar and call its internal port (or the local app, or a plain HTTP
+// URL), under the app's resiliency policy. Inbound (from another sidecar):
+// check access control, then call the app. The callee's status and body come
+// back unchanged.
+import { Errors, DaprError } from "../../errors/catalog.js";
+import type { AppChannel, AppInvokeResponse } from "../../app-channel/app-channel.js";
+import { evaluateAccessControl, parseAccessControl, type AccessControlList } from "../../config/access-control.js";
+import { samplingRate, type Configuration } from "../../config/configuration.js";
+import type { NameResolver } from "../../name-resolution/name-resolver.js";
+import { isCircuitBreakerError, isTimeoutError } from "../../resiliency/index.js";
+import type { RuntimeContext } from "../../runtime/runtime-context.js";
+import { fromListMap, InternalClients, toListMap } from "./internal-client.js";
+import { invokeMetrics } from "./invoke-metrics.js";
+import { nextTraceparent } from "./tracing.js";
+
+export interface InvokeRequest {
+  targetAppId: string;
+  targetNamespace?: string;
+  method: string;
+  verb: string;
+  query: string;
+  headers: Record<string, string>;
+  body: Buffer;
+  contentType?: string;
+}
+
+export type InvokeResponse = AppInvokeResponse;
+
+export interface InboundInvoke extends Omit<InvokeRequest, "targetAppId" | "targetNamespace"> {
+  callerAppId?: string;
+  callerNamespace?: string;
+}
+
+// Hop-by-hop headers and Dapr's own are not forwarded.
+const dropped = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "host", "content-length", "dapr-api-token", "dapr-app-id", "expect"]);
+
+export function forwardableHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined || dropped.has(k.toLowerCase()) || k.startsWith(":")) continue;
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+  }
+  return out;
+}
+
+export class InvokeCore {
+  private readonly clients = new InternalClients();
+  private readonly acl: AccessControlList | undefined;
+  private readonly sampling: number;
+
+  constructor(
+    private readonly rt: RuntimeContext,
+    private readonly resolver: NameResolver,
+    private readonly appChannel: AppChannel | undefined,
+    config: Configuration,
+  ) {
+    const parsed = parseAccessControl(config.accessControl, { isHttp: true });
+    for (const e of parsed.errors) rt.logger.error("access control problem", { error: e });
+    this.acl = parsed.acl;
+    this.sampling = samplingRate(config);
+  }
+
+  validateMethod(method: string): string {
+    const decoded = safeDecode(method);
+    if (decoded.split("/").some((seg) => seg === "..")) throw Errors.directInvokeMethodInvalid(`'${method}' must not contain '..' segments`);
+    return method;
+  }
+
+  /** Calls `method` on app `targetAppId` (optionally `app.namespace`) through its sidecar. */
+  async invoke(req: InvokeRequest): Promise<InvokeResponse> {
+    if (!req.targetAppId) throw Errors.directInvokeNoAppId();
+    this.validateMethod(req.method);
+    const { appId, namespace } = splitTarget(req.targetAppId, req.targetNamespace ?? this.rt.namespace);
+    const headers = {
+      ...req.headers,
+      "dapr-caller-app-id": this.rt.appId,
+      "dapr-caller-namespace": this.rt.namespace,
+      "dapr-callee-app-id": appId,
+      traceparent: nextTraceparent(req.headers["traceparent"], this.sampling),
+    };
+    const policy = this.rt.policies.endpointPolicy(appId, `${appId}:${req.method}`);
+    const start = performance.now();
+    invokeMetrics.reqSent.inc({ app_id: this.rt.appId, dest_app_id: appId, method: req.method, type: "http" });
+    try {
+      const res = await policy.run(
+        (signal) => this.callTarget(appId, namespace, { ...req, headers }, signal),
+        // Dapr treats an app answer outside 200-399 as a failure the policy may retry.
+        { classify: (r) => (r.status < 200 || r.status > 399 ? { httpStatus: r.status } : undefined) },
+      );
+      invokeMetrics.resRecv.inc({ app_id: this.rt.appId, dest_app_id: appId, method: req.method, type: "http", status: String(res.status) });
+      invokeMetrics.latency.observe({ app_id: this.rt.appId, dest_app_id: appId, method: req.method, status: String(res.status) }, performance.now() - start);
+      return res;
+    } catch (err) {
+      if (err instanceof DaprError) throw err;
+      if (isTimeoutError(err)) throw Errors.directInvokeTimeout(appId);
+      if (isCircuitBreakerError(err)) throw Errors.directInvokeCircuitOpen(appId);
+      throw Errors.directInvoke(appId, (err as Error).message);
+    }
+  }
+
+  /** A call from another sidecar: access control, then the app. */
+  async handleInbound(req: InboundInvoke): Promise<InvokeResponse> {
+    const decision = evaluateAccessControl(this.acl, {
+      callerAppId: req.callerAppId,
+      callerNamespace: req.callerNamespace,
+      operation: req.method,
+      httpVerb: req.verb,
+    });
+    if (!decision.allowed) {
+      this.rt.logger.warn("invocation denied by access control", { caller: req.callerAppId, method: req.method, reason: decision.reason });
+      throw Errors.directInvokeDenied(`caller ${req.callerAppId ?? "unknown"} operation ${req.method} verb ${req.verb}: ${decision.reason}`);
+    }
+    return this.callLocalApp(req);
+  }
+
+  async callLocalApp(req: Omit<InvokeRequest, "targetAppId">): Promise<InvokeResponse> {
+    if (!this.appChannel) throw Errors.directInvokeNotReady("this sidecar has no app (--app-port is not set)");
+    invokeMetrics.reqRecv.inc({ app_id: this.rt.appId, method: req.method });
+    return this.appChannel.invoke({ method: req.method, verb: req.verb, query: req.query, headers: req.headers, body: req.body, contentType: req.contentType });
+  }
+
+  close(): void {
+    this.clients.close();
+  }
+
+  private async callTarget(appId: string, namespace: string, req: InvokeRequest, signal: AbortSignal): Promise<InvokeResponse> {
+    if (/^https?:\/\//i.test(appId)) return this.callUrl(appId, req, signal);
+    const addr = await this.resolver.resolve(appId, namespace);
+    const res = await this.clients.unary<InternalResponse>(`${addr.host}:${addr.port}`, "CallLocal", {
+      ver: "V1",
+      metadata: toListMap(req.headers),
+      message: {
+        method: req.method,
+        data: { type_url: "", value: req.body },
+        content_type: req.contentType ?? "",
+        http_extension: { verb: req.verb.toUpperCase(), querystring: req.query },
+      },
+    }, { signal });
+    const headers = fromListMap(res.headers);
+    return {
+      status: res.status?.code ?? 200,
+      headers,
+      body: res.message?.data?.value ?? Buffer.alloc(0),
+      contentType: res.message?.content_type || headers["content-type"] || undefined,
+    };
+  }
+
+  /** The target is a plain HTTP(S) URL (Dapr's HTTPEndpoint form): call it directly. */
+  private async callUrl(base: string, req: InvokeRequest, signal: AbortSignal): Promise<InvokeResponse> {
+    const url = `${base.replace(/\/$/, "")}/${req.method.replace(/^\//, "")}${req.query ? `?${req.query}` : ""}`;
+    const headers = { ...req.headers };
+    if (req.contentType) headers["content-type"] = req.contentType;
+    const hasBody = !["GET", "HEAD"].includes(req.verb.toUpperCase());
+    const r = await fetch(url, { method: req.verb, headers, body: hasBody && req.body.length ? req.body : undefined, signal });
+    const body = Buffer.from(await r.arrayBuffer());
+    const out: Record<string, string> = {};
+    r.headers.forEach((v, k) => (out[k] = v));
+    return { status: r.status, headers: out, body, contentType: out["content-type"] };
+  }
+}
+
+interface InternalResponse {
+  status: { code: number; message: string } | null;
+  headers: Record<string, { values: string[] }>;
+  message: { data: { value: Buffer } | null; content_type: string } | null;
+}
+
+/** `orders.prod` -> app orders in namespace prod; a URL is kept whole. */
+export function splitTarget(target: string, defaultNamespace: string): { appId: string; namespace: string } {
+  if (/^https?:\/\//i.test(target)) return { appId: target, namespace: defaultNamespace };
+  const dot = target.lastIndexOf(".");
+  if (dot <= 0) return { appId: target, namespace: defaultNamespace };
+  return { appId: target.slice(0, dot), namespace: target.slice(dot + 1) };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

@@ -1,0 +1,66 @@
+// gRPC adapters of service invocation: the Dapr service's InvokeService RPC
+// (app -> its sidecar) and the internal CallLocal RPC (sidecar -> sidecar).
+import * as grpc from "@grpc/grpc-js";
+import { DaprError } from "../../errors/catalog.js";
+import { unary, type GrpcHandlers } from "../../api/grpc/grpc-helpers.js";
+import { fromListMap, toListMap } from "./internal-client.js";
+import type { InvokeCore } from "./invoke-core.js";
+
+interface ProtoInvokeRequest {
+  method: string;
+  data: { type_url: string; value: Buffer } | null;
+  content_type: string;
+  http_extension: { verb: string; querystring: string } | null;
+}
+
+function verbOf(m: ProtoInvokeRequest): string {
+  const v = m.http_extension?.verb;
+  return v && v !== "NONE" ? v : "POST";
+}
+
+export function invokeGrpcHandlers(core: InvokeCore): GrpcHandlers {
+  return {
+    InvokeService: unary(async (req: { id: string; message: ProtoInvokeRequest | null }, call) => {
+      const m = req.message ?? { method: "", data: null, content_type: "", http_extension: null };
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(call.metadata.getMap())) if (!k.startsWith(":") && k !== "dapr-api-token") headers[k] = String(v);
+      const r = await core.invoke({
+        targetAppId: req.id, method: m.method, verb: verbOf(m), query: m.http_extension?.querystring ?? "",
+        headers, body: m.data?.value ?? Buffer.alloc(0), contentType: m.content_type || undefined,
+      });
+      const md = new grpc.Metadata();
+      md.set("dapr-http-status", String(r.status));
+      call.sendMetadata(md);
+      return { data: { type_url: "", value: r.body }, content_type: r.contentType ?? "" };
+    }),
+  };
+}
+
+export function invokeInternalHandlers(core: InvokeCore): GrpcHandlers {
+  return {
+    CallLocal: unary(async (req: { metadata: Record<string, { values: string[] }>; message: ProtoInvokeRequest | null }) => {
+      const m = req.message ?? { method: "", data: null, content_type: "", http_extension: null };
+      const headers = fromListMap(req.metadata);
+      try {
+        const r = await core.handleInbound({
+          callerAppId: headers["dapr-caller-app-id"], callerNamespace: headers["dapr-caller-namespace"],
+          method: m.method, verb: verbOf(m), query: m.http_extension?.querystring ?? "",
+          headers, body: m.data?.value ?? Buffer.alloc(0), contentType: m.content_type || undefined,
+        });
+        return {
+          status: { code: r.status, message: "" },
+          headers: toListMap(r.headers),
+          message: { data: { type_url: "", value: r.body }, content_type: r.contentType ?? "" },
+        };
+      } catch (err) {
+        if (!(err instanceof DaprError)) throw err;
+        // Dapr errors of the callee (e.g. an access-control deny) travel back as the HTTP answer.
+        return {
+          status: { code: err.httpStatus, message: err.message },
+          headers: toListMap({ "content-type": "application/json" }),
+          message: { data: { type_url: "", value: Buffer.from(JSON.stringify(err.toJSON())) }, content_type: "application/json" },
+        };
+      }
+    }),
+  };
+}

@@ -1,0 +1,30 @@
+import { Counter, Histogram } from "prom-client";
+import { latencyBucketsMs, metricsRegistry } from "../../metrics/registry.js";
+
+export const invokeMetrics = {
+  reqSent: new Counter({
+    name: "dapr_runtime_service_invocation_req_sent_total",
+    help: "Number of requests sent to a destination service",
+    labelNames: ["app_id", "dest_app_id", "method", "type"],
+    registers: [metricsRegistry],
+  }),
+  reqRecv: new Counter({
+    name: "dapr_runtime_service_invocation_req_recv_total",
+    help: "Number of requests received from a remote service",
+    labelNames: ["app_id", "method"],
+    registers: [metricsRegistry],
+  }),
+  resRecv: new Counter({
+    name: "dapr_runtime_service_invocation_res_recv_total",
+    help: "Number of responses received from a destination service",
+    labelNames: ["app_id", "dest_app_id", "method", "type", "status"],
+    registers: [metricsRegistry],
+  }),
+  latency: new Histogram({
+    name: "dapr_runtime_service_invocation_res_recv_latency_ms",
+    help: "Duration from sending a request to receiving a response (ms)",
+    labelNames: ["app_id", "dest_app_id", "method", "status"],
+    buckets: latencyBucketsMs,
+    registers: [metricsRegistry],
+  }),
+};

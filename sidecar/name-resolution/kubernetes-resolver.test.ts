@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { KubernetesNameResolver, splitTarget } from "./kubernetes-resolver.js";
+import { AppNotFoundError } from "./name-resolver.js";
+
+describe("KubernetesNameResolver", () => {
+  it("resolves an app id in the caller's namespace to its -dapr Service on port 50002", async () => {
+    const r = new KubernetesNameResolver();
+    expect(await r.resolve("orders", "shop")).toEqual({ host: "orders-dapr.shop.svc.cluster.local", port: 50002 });
+  });
+
+  it("resolves app-id.namespace to another namespace", async () => {
+    const r = new KubernetesNameResolver();
+    expect(await r.resolve("inventory.warehouse", "shop")).toEqual({ host: "inventory-dapr.warehouse.svc.cluster.local", port: 50002 });
+  });
+
+  it("honours a custom cluster domain and internal port", async () => {
+    const r = new KubernetesNameResolver({ clusterDomain: "corp.example", internalPort: 6000 });
+    expect(await r.resolve("a", "b")).toEqual({ host: "a-dapr.b.svc.corp.example", port: 6000 });
+  });
+
+  it("uses the injected host mapping, falling back to DNS names it does not know", async () => {
+    const table: Record<string, { host: string; port: number }> = { "orders-dapr.default.svc.cluster.local": { host: "127.0.0.7", port: 41234 } };
+    const r = new KubernetesNameResolver({ hosts: (name) => table[name] });
+    expect(await r.resolve("orders", "default")).toEqual({ host: "127.0.0.7", port: 41234 });
+    expect(await r.resolve("other", "default")).toEqual({ host: "other-dapr.default.svc.cluster.local", port: 50002 });
+  });
+
+  it("rejects malformed targets with a message naming them", async () => {
+    const r = new KubernetesNameResolver();
+    await expect(r.resolve("a.b.c", "default")).rejects.toThrow(/'a\.b\.c'.*app-id\.namespace/);
+    await expect(r.resolve("Bad_Id", "default")).rejects.toBeInstanceOf(AppNotFoundError);
+    await expect(r.resolve("ok.", "default")).rejects.toThrow(/namespace '' is not a valid DNS label/);
+    await expect(r.resolve("", "default")).rejects.toThrow(/app id '' is not a valid DNS label/);
+  });
+
+  it("splitTarget keeps the own namespace when none is given", () => {
+    expect(splitTarget("orders", "ns1")).toEqual({ appId: "orders", namespace: "ns1" });
+    expect(splitTarget("orders.ns2", "ns1")).toEqual({ appId: "orders", namespace: "ns2" });
+  });
+});

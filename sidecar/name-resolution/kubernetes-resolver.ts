@@ -1,0 +1,53 @@
+// Name resolution in a Kubernetes cluster: every Dapr-enabled Deployment gets
+// a `<app-id>-dapr` Service (made by the injector/operator), so the peer
+// sidecar is `<app-id>-dapr.<namespace>.svc.<cluster-domain>` on the internal
+// gRPC port. A target written `app-id.namespace` reaches another namespace,
+// as in Dapr. Cluster DNS does the rest; tests outside a cluster pass `hosts`
+// to map those DNS names to local addresses.
+import { AppNotFoundError, type NameResolver, type ResolvedAddress } from "./name-resolver.js";
+
+export interface KubernetesResolverOptions {
+  /** The cluster's DNS domain (Dapr's kubernetes resolver: `clusterDomain`, default cluster.local). */
+  clusterDomain?: string;
+  /** The sidecars' internal gRPC port (daprd's default in Kubernetes: 50002). */
+  internalPort?: number;
+  /**
+   * Test hook: maps a Service DNS name to the address that serves it (a test
+   * kubelet's loopback address). Names it does not know fall through to DNS.
+   */
+  hosts?: (dnsName: string) => ResolvedAddress | undefined;
+}
+
+// An app id is a DNS label (the Service name is built from it).
+const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Splits `app-id` or `app-id.namespace` as Dapr does; more than one dot is an error. */
+export function splitTarget(target: string, ownNamespace: string): { appId: string; namespace: string } {
+  const parts = target.split(".");
+  if (parts.length > 2) throw new AppNotFoundError(target, "expected 'app-id' or 'app-id.namespace'");
+  const [appId, namespace = ownNamespace] = parts as [string, string?];
+  if (!dnsLabel.test(appId)) throw new AppNotFoundError(target, `app id '${appId}' is not a valid DNS label`);
+  if (!dnsLabel.test(namespace)) throw new AppNotFoundError(target, `namespace '${namespace}' is not a valid DNS label`);
+  return { appId, namespace };
+}
+
+export class KubernetesNameResolver implements NameResolver {
+  private readonly clusterDomain: string;
+  private readonly internalPort: number;
+
+  constructor(private readonly opts: KubernetesResolverOptions = {}) {
+    this.clusterDomain = opts.clusterDomain ?? "cluster.local";
+    this.internalPort = opts.internalPort ?? 50002;
+  }
+
+  /** The DNS name of the `<app-id>-dapr` Service. */
+  serviceName(appId: string, namespace: string): string {
+    return `${appId}-dapr.${namespace}.svc.${this.clusterDomain}`;
+  }
+
+  async resolve(target: string, namespace: string): Promise<ResolvedAddress> {
+    const { appId, namespace: ns } = splitTarget(target, namespace);
+    const dnsName = this.serviceName(appId, ns);
+    return this.opts.hosts?.(dnsName) ?? { host: dnsName, port: this.internalPort };
+  }
+}

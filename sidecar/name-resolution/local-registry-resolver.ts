@@ -1,0 +1,86 @@
+// Zero-configuration name resolution for sidecars on one machine: each sidecar
+// writes a small JSON entry into a shared folder (like Dapr's mDNS, but with
+// no network multicast), and resolution reads the entries of live processes.
+// Several instances of one app are taken in turn. `dapr-ts list` reads the same folder.
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { AppNotFoundError, type NameResolver, type ResolvedAddress } from "./name-resolver.js";
+
+export interface RegistryEntry {
+  appId: string;
+  namespace: string;
+  host: string;
+  internalPort: number;
+  httpPort: number;
+  grpcPort: number;
+  appPort?: number;
+  pid: number;
+  startedAt: string;
+  command?: string;
+}
+
+export function registryDir(home: string): string {
+  return path.join(home, "registry");
+}
+
+/** Entries of sidecars whose process is still alive; stale files are removed. */
+export function liveEntries(dir: string): RegistryEntry[] {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith(".json"));
+  } catch {
+    return [];
+  }
+  const out: RegistryEntry[] = [];
+  for (const f of files) {
+    const file = path.join(dir, f);
+    try {
+      const e = JSON.parse(readFileSync(file, "utf8")) as RegistryEntry;
+      if (isAlive(e.pid)) out.push(e);
+      else rmSync(file, { force: true });
+    } catch {
+      // A file being written right now, or garbage: skip it.
+    }
+  }
+  return out;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export class LocalRegistryResolver implements NameResolver {
+  private readonly next = new Map<string, number>();
+  private ownFile?: string;
+
+  constructor(private readonly dir: string) {}
+
+  async register(entry: Omit<RegistryEntry, "startedAt">): Promise<void> {
+    mkdirSync(this.dir, { recursive: true });
+    this.ownFile = path.join(this.dir, `${entry.appId}-${entry.pid}.json`);
+    const tmp = `${this.ownFile}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ ...entry, startedAt: new Date().toISOString() }));
+    // Rename is atomic: readers never see half a file.
+    const { renameSync } = await import("node:fs");
+    renameSync(tmp, this.ownFile);
+  }
+
+  async resolve(appId: string, namespace: string): Promise<ResolvedAddress> {
+    const matches = liveEntries(this.dir).filter((e) => e.appId === appId && (e.namespace === namespace || !namespace));
+    if (matches.length === 0) throw new AppNotFoundError(appId, "no sidecar with this app id is running on this machine");
+    matches.sort((a, b) => a.pid - b.pid);
+    const i = (this.next.get(appId) ?? 0) % matches.length;
+    this.next.set(appId, i + 1);
+    const e = matches[i]!;
+    return { host: e.host, port: e.internalPort };
+  }
+
+  async close(): Promise<void> {
+    if (this.ownFile) rmSync(this.ownFile, { force: true });
+  }
+}
