@@ -57,6 +57,24 @@ export interface AppInvokeResponse {
   contentType?: string;
 }
 
+/** One input binding event for the app (HTTP: POST /<route>; gRPC: OnBindingEvent). */
+export interface BindingEventDelivery {
+  name: string;
+  /** The HTTP route: the binding's `route` metadata, else its name. */
+  route: string;
+  data: Buffer;
+  metadata: Record<string, string>;
+}
+
+/** The app's optional answer to a binding event: state to save and output bindings to call. */
+export interface BindingEventReply {
+  storeName?: string;
+  states: { key: string; value: Buffer; etag?: string; metadata: Record<string, string> }[];
+  to: string[];
+  concurrency: "sequential" | "parallel";
+  data?: Buffer;
+}
+
 export interface AppChannel {
   readonly protocol: "http" | "grpc";
   listSubscriptions(): Promise<AppSubscription[]>;
@@ -65,6 +83,10 @@ export interface AppChannel {
   /** Per-entry verdicts for a bulk delivery; entries missing from the answer count as RETRY. */
   deliverBulkTopicEvent(d: BulkDelivery): Promise<Record<string, DeliveryStatus>>;
   invoke(req: AppInvokeRequest): Promise<AppInvokeResponse>;
+  /** The input bindings among `candidates` the app takes (HTTP: OPTIONS /<route> answers 2xx or 405; gRPC: ListInputBindings). */
+  listInputBindings(candidates: { name: string; route: string }[]): Promise<string[]>;
+  /** Delivers one input binding event; rejects when the app refuses it (HTTP non-2xx, gRPC error). */
+  deliverBindingEvent(d: BindingEventDelivery): Promise<BindingEventReply>;
   /** One health probe: true when the app answers healthy. */
   healthProbe(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;

@@ -10,6 +10,8 @@ import type {
   AppInvokeRequest,
   AppInvokeResponse,
   AppSubscription,
+  BindingEventDelivery,
+  BindingEventReply,
   BulkDelivery,
   DeliveryStatus,
   TopicEventDelivery,
@@ -128,6 +130,35 @@ export class GrpcAppChannel implements AppChannel {
       if (typeof e.code !== "number") throw err;
       return { status: grpcToHttp(e.code), headers: {}, body: Buffer.from(JSON.stringify({ code: e.code, message: e.details })), contentType: "application/json" };
     }
+  }
+
+  async listInputBindings(candidates: { name: string; route: string }[]): Promise<string[]> {
+    let res: { bindings: string[] };
+    try {
+      res = await this.call(this.callback, "ListInputBindings", {});
+    } catch (err) {
+      if ((err as grpc.ServiceError).code === grpc.status.UNIMPLEMENTED) return [];
+      throw err;
+    }
+    const listed = new Set(res.bindings ?? []);
+    return candidates.filter((c) => listed.has(c.name)).map((c) => c.name);
+  }
+
+  async deliverBindingEvent(d: BindingEventDelivery): Promise<BindingEventReply> {
+    const res: {
+      store_name: string;
+      states: { key: string; value: Buffer; etag: { value: string } | null; metadata: Record<string, string> }[];
+      to: string[];
+      data: Buffer;
+      concurrency: string;
+    } = await this.call(this.callback, "OnBindingEvent", { name: d.name, data: d.data, metadata: d.metadata });
+    return {
+      storeName: res.store_name || undefined,
+      states: (res.states ?? []).map((s) => ({ key: s.key, value: s.value ?? Buffer.alloc(0), etag: s.etag?.value || undefined, metadata: { ...(s.metadata ?? {}) } })),
+      to: res.to ?? [],
+      concurrency: res.concurrency === "PARALLEL" ? "parallel" : "sequential",
+      data: res.data && res.data.length > 0 ? res.data : undefined,
+    };
   }
 
   async healthProbe(timeoutMs: number): Promise<boolean> {

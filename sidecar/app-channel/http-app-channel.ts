@@ -8,6 +8,8 @@ import type {
   AppInvokeRequest,
   AppInvokeResponse,
   AppSubscription,
+  BindingEventDelivery,
+  BindingEventReply,
   BulkDelivery,
   DeliveryStatus,
   TopicEventDelivery,
@@ -104,6 +106,30 @@ export class HttpAppChannel implements AppChannel {
     return { status: r.status, headers: r.headers, body: r.body, contentType: r.headers["content-type"] };
   }
 
+  async listInputBindings(candidates: { name: string; route: string }[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const c of candidates) {
+      try {
+        const r = await this.request("OPTIONS", routePath(c.route), {});
+        // 405 counts: the app has the route but no OPTIONS handler (Dapr reads it the same way).
+        if ((r.status >= 200 && r.status < 300) || r.status === 405) out.push(c.name);
+      } catch (err) {
+        this.o.logger.warn("input binding probe failed", { binding: c.name, error: (err as Error).message });
+      }
+    }
+    return out;
+  }
+
+  async deliverBindingEvent(d: BindingEventDelivery): Promise<BindingEventReply> {
+    const headers: Record<string, string> = {};
+    // Binding metadata travels as request headers, as Dapr sends it.
+    for (const [k, v] of Object.entries(d.metadata)) if (isHeaderSafe(k, v)) headers[k] = v;
+    headers["content-type"] = d.metadata["contentType"] || "application/json";
+    const r = await this.request("POST", routePath(d.route), headers, d.data);
+    if (r.status < 200 || r.status > 299) throw new Error(`app answered ${r.status} for binding event ${d.name}`);
+    return parseHttpBindingReply(r.body);
+  }
+
   async healthProbe(timeoutMs: number): Promise<boolean> {
     try {
       const r = await this.request("GET", routePath(this.o.healthCheckPath), {}, undefined, timeoutMs, false);
@@ -163,6 +189,40 @@ export class HttpAppChannel implements AppChannel {
     };
     return limited ? this.o.limiter.run(call) : call();
   }
+}
+
+const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function isHeaderSafe(k: string, v: string): boolean {
+  return headerName.test(k) && !/[\r\n\0]/.test(v) && !["content-length", "host", "connection", "transfer-encoding"].includes(k.toLowerCase());
+}
+
+/** Reads the optional `{storeName, state, to, concurrency, data}` answer; any other body means "nothing to do". */
+export function parseHttpBindingReply(body: Buffer): BindingEventReply {
+  const reply: BindingEventReply = { states: [], to: [], concurrency: "sequential" };
+  if (body.length === 0) return reply;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    return reply;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return reply;
+  const p = parsed as Record<string, unknown>;
+  if (typeof p.storeName === "string" && p.storeName) reply.storeName = p.storeName;
+  if (Array.isArray(p.state)) {
+    for (const s of p.state) {
+      if (typeof s !== "object" || s === null || typeof (s as { key?: unknown }).key !== "string") continue;
+      const item = s as { key: string; value?: unknown; etag?: unknown; metadata?: unknown };
+      const metadata = typeof item.metadata === "object" && item.metadata !== null ? Object.fromEntries(Object.entries(item.metadata).map(([k, v]) => [k, String(v)])) : {};
+      // Stored as its JSON encoding, like the state API does with a JSON value.
+      reply.states.push({ key: item.key, value: Buffer.from(JSON.stringify(item.value ?? null)), etag: typeof item.etag === "string" ? item.etag : undefined, metadata });
+    }
+  }
+  if (Array.isArray(p.to)) reply.to = p.to.filter((t): t is string => typeof t === "string" && t !== "");
+  if (typeof p.concurrency === "string" && p.concurrency.toLowerCase() === "parallel") reply.concurrency = "parallel";
+  if (p.data !== undefined && p.data !== null) reply.data = Buffer.from(typeof p.data === "string" ? p.data : JSON.stringify(p.data));
+  return reply;
 }
 
 function routePath(p: string): string {

@@ -73,9 +73,10 @@ export class KubernetesResources {
    * reached it retries with back-off, logging each failure; it returns once
    * every kind was listed, or rejects when `signal` aborts.
    */
-  async load(set: ResourceSet, signal: AbortSignal): Promise<void> {
+  async load(set: ResourceSet, signal: AbortSignal, onWaiting?: (why: string) => void): Promise<void> {
     let warned = 0;
     await this.watcher.synced(signal, (why) => {
+      onWaiting?.(why);
       // Every retry at debug, one in ten at warn: visible, not flooding.
       if (warned++ % 10 === 0) this.log.warn("waiting for the Kubernetes API server", { error: why });
       else this.log.debug("waiting for the Kubernetes API server", { error: why });

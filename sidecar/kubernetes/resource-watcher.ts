@@ -31,6 +31,9 @@ export class ResourceWatcher {
   private readonly watches: KindWatch[] = [];
   private readonly stopped = new AbortController();
   private listener?: ChangeListener;
+  // Changes after the sync but before a listener is attached (while the
+  // initial components initialise) wait here rather than being lost.
+  private pending: [WatchedKind, ChangeType, KubernetesObject][] = [];
   private allSynced = false;
 
   constructor(
@@ -43,6 +46,7 @@ export class ResourceWatcher {
   /** Receives every change after `synced()`; one listener. */
   onChange(fn: ChangeListener): void {
     this.listener = fn;
+    for (const [kind, type, obj] of this.pending.splice(0)) fn(kind, type, obj);
   }
 
   /**
@@ -64,7 +68,9 @@ export class ResourceWatcher {
       });
       for (const type of ["add", "update", "delete"] as const) {
         informer.on(type, (obj: KubernetesObject) => {
-          if (this.allSynced) this.listener?.(kind, type, obj);
+          if (!this.allSynced) return;
+          if (this.listener) this.listener(kind, type, obj);
+          else this.pending.push([kind, type, obj]);
         });
       }
       this.watches.push(w);

@@ -22,6 +22,10 @@ describe("parseSidecarFlags", () => {
       [["--app-health-threshold", "x"], /--app-health-threshold: invalid integer 'x'/],
       [["--enable-metrics=maybe"], /--enable-metrics: invalid boolean 'maybe'/],
       [["--metrics-port", "99999"], /--metrics-port: invalid port '99999'/],
+      [["--dapr-grpc-port", "70000"], /--dapr-grpc-port: invalid port '70000'/],
+      [["--app-protocol", "ftp"], /--app-protocol: expected one of/],
+      [["--mode", "cloud"], /--mode: expected standalone or kubernetes/],
+      [["--log-level", "loud"], /invalid log level 'loud'/],
     ];
     for (const [args, message] of bad) expect(() => parseSidecarFlags(args, {})).toThrow(message);
   });

@@ -11,6 +11,7 @@ import { initComponents } from "../components/initializer.js";
 import { loadResourcesFromPaths } from "../resources/file-loader.js";
 import { embeddedDefaultComponents } from "../resources/embedded-defaults.js";
 import type { ResourceSet } from "../resources/types.js";
+import { kubernetesMode } from "../kubernetes/kubernetes-mode.js";
 import { loadConfiguration } from "../resources/configuration-loader.js";
 import { buildHttpApi } from "../api/http/http-server.js";
 import { bindGrpc, buildGrpcApi } from "../api/grpc/grpc-server.js";
@@ -76,13 +77,18 @@ export class Sidecar {
     const log = this.logger;
     log.info("starting dapr-ts sidecar", { mode: this.opts.mode, app_port: this.opts.appPort });
 
-    const resources = this.deps.resources ?? this.loadResources();
+    // Kubernetes mode: resources come from the API server and are kept current (hot reload).
+    const kube = this.opts.mode === "kubernetes" && !this.deps.resources
+      ? kubernetesMode(this.opts, log, { disableBuiltinSecretStore: "disableBuiltinK8sSecretStore" in this.opts && this.opts.disableBuiltinK8sSecretStore === true })
+      : undefined;
+    if (kube) this.lifetime.signal.addEventListener("abort", () => void kube.stop(), { once: true });
+    const resources = this.deps.resources ?? (kube ? await kube.load(this.lifetime.signal) : this.loadResources());
     for (const e of resources.errors) log.error("invalid resource skipped", { error: e });
 
     const rt: RuntimeContext = {
-      appId: this.opts.appId, namespace: this.opts.namespace, hub: this.hub, logger: log, policies: this.deps.policies ?? this.loadPolicies(resources),
+      appId: this.opts.appId, namespace: this.opts.namespace, hub: this.hub, logger: log, policies: this.deps.policies ?? kube?.policies ?? this.loadPolicies(resources),
     };
-    await initComponents(resources.components, {
+    const initOptions = {
       appId: rt.appId,
       namespace: rt.namespace,
       podName: this.opts.podName,
@@ -91,7 +97,8 @@ export class Sidecar {
       logger: log,
       adapters: defaultCategoryAdapters(),
       hub: this.hub,
-    });
+    };
+    await initComponents(resources.components, initOptions);
     this.componentsReady = true;
 
     const configuration = loadConfiguration(this.opts.config, resources);
@@ -108,6 +115,7 @@ export class Sidecar {
     ctx.shared.set("internalPort", () => this.ports.internal);
     ctx.shared.set("ports", () => this.ports);
     this.blocks = buildingBlocks.map((make) => make(ctx));
+    kube?.startHotReload({ set: resources, init: initOptions, gracefulShutdownSeconds: this.opts.gracefulShutdownSeconds, shared: ctx.shared });
     await this.serve();
     await Promise.all(this.blocks.map((b) => b.afterServe?.()));
     if (this.appChannel) void this.connectApp();

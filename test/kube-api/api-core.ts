@@ -28,6 +28,12 @@ export interface Target {
 export interface WriteOptions {
   dryRun?: boolean;
   propagationPolicy?: string;
+  /**
+   * What to do with fields a custom resource's schema does not declare:
+   * Strict refuses the write (400), Warn (the server's default) stores it
+   * pruned with a warning, Ignore prunes silently. Built-ins are not checked.
+   */
+  fieldValidation?: "Strict" | "Warn" | "Ignore";
 }
 
 export interface WriteResult {
@@ -119,17 +125,27 @@ export class KubeApiCore {
     }
   }
 
-  /** Pruning and defaulting, as the real server does while decoding. */
-  private normalize(obj: KubeObject, t: ResourceType, version: string, isCreate: boolean): KubeObject {
+  /** Pruning and defaulting, as the real server does while decoding; unknown fields of custom resources go to `pruned`. */
+  private normalize(obj: KubeObject, t: ResourceType, version: string, isCreate: boolean, pruned: string[] = []): KubeObject {
     obj.apiVersion = apiVersionOf(t.group, version);
     obj.kind = t.kind;
     if (t.custom) {
       const schema = t.custom.schemas.get(version) as Record<string, unknown> | undefined;
-      obj = pruneUnknownFields(obj, schema) as KubeObject;
+      obj = pruneUnknownFields(obj, schema, pruned) as KubeObject;
     } else {
       applyBuiltInDefaults(obj, isCreate);
     }
     return obj;
+  }
+
+  /** Applies the fieldValidation policy to the fields pruned from the client's object; returns warnings. */
+  private fieldValidation(pruned: string[], t: ResourceType, version: string, opts: WriteOptions): string[] {
+    if (pruned.length === 0 || opts.fieldValidation === "Ignore") return [];
+    const unknown = pruned.map((p) => `unknown field "${p}"`);
+    if (opts.fieldValidation === "Strict") {
+      throw statusErrors.badRequest(`${t.kind} in version "${version}" cannot be handled as a ${t.kind}: strict decoding error: ${unknown.join(", ")}`);
+    }
+    return unknown;
   }
 
   private validate(obj: KubeObject, t: ResourceType, version: string): void {
@@ -185,8 +201,11 @@ export class KubeApiCore {
     for (const k of ["resourceVersion", "deletionTimestamp", "uid", "generation", "creationTimestamp"] as const) delete meta[k];
     // A custom resource's status can only be written through /status.
     if (t.custom && t.statusSubresource) delete body.status;
-    let obj = this.normalize(body, t, target.version, true);
+    const pruned: string[] = [];
+    let obj = this.normalize(body, t, target.version, true, pruned);
+    const fieldWarnings = this.fieldValidation(pruned, t, target.version, opts);
     const admitted = await this.admit("CREATE", target, obj, undefined, !!opts.dryRun);
+    admitted.warnings.unshift(...fieldWarnings);
     obj = this.normalize(admitted.object, t, target.version, true);
     if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`;
     obj.metadata.uid = randomUUID();
@@ -236,11 +255,13 @@ export class KubeApiCore {
       if (existing.metadata[k] === undefined) delete obj.metadata[k];
       else obj.metadata[k] = existing.metadata[k] as never;
     }
-    obj = this.normalize(obj, t, target.version, false);
+    const pruned: string[] = [];
+    obj = this.normalize(obj, t, target.version, false, pruned);
+    const fieldWarnings = this.fieldValidation(pruned, t, target.version, opts);
     // Webhooks only see subresource writes when a rule names the subresource (admit matches on it).
     const admitted = await this.admit("UPDATE", target, obj, this.present(existing, t, target.version), !!opts.dryRun);
     obj = this.normalize(admitted.object, t, target.version, false);
-    const warnings = admitted.warnings;
+    const warnings = [...fieldWarnings, ...admitted.warnings];
     if (t.plural === "customresourcedefinitions" && t.group === "apiextensions.k8s.io" && target.subresource !== "status") obj.status = establishedCrdStatus(obj);
     this.validate(obj, t, target.version);
 

@@ -105,12 +105,15 @@ function toCause(e: ErrorObject): StatusCause {
 /**
  * Drops fields the schema does not declare, as the real server does for
  * structural schemas, unless `x-kubernetes-preserve-unknown-fields` says keep.
+ * The paths of dropped fields are pushed onto `pruned` ("spec.list[0].x"),
+ * for field validation (Strict / Warn).
  */
-export function pruneUnknownFields(value: unknown, schema: Schema | undefined, isRoot = true): unknown {
+export function pruneUnknownFields(value: unknown, schema: Schema | undefined, pruned: string[] = [], path = ""): unknown {
   if (!schema || value === null || typeof value !== "object") return value;
+  const isRoot = path === "";
   if (Array.isArray(value)) {
     const items = schema.items as Schema | undefined;
-    return items ? value.map((v) => pruneUnknownFields(v, items, false)) : value;
+    return items ? value.map((v, i) => pruneUnknownFields(v, items, pruned, `${path}[${i}]`)) : value;
   }
   const obj = value as Record<string, unknown>;
   const props = schema.properties as Record<string, Schema> | undefined;
@@ -119,14 +122,17 @@ export function pruneUnknownFields(value: unknown, schema: Schema | undefined, i
   const embedded = schema["x-kubernetes-embedded-resource"] === true;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) {
+    const childPath = isRoot ? k : `${path}.${k}`;
     if ((isRoot || embedded) && (k === "apiVersion" || k === "kind" || k === "metadata")) {
       out[k] = v;
     } else if (props && k in props) {
-      out[k] = pruneUnknownFields(v, props[k], false);
+      out[k] = pruneUnknownFields(v, props[k], pruned, childPath);
     } else if (additional && typeof additional === "object") {
-      out[k] = pruneUnknownFields(v, additional as Schema, false);
+      out[k] = pruneUnknownFields(v, additional as Schema, pruned, childPath);
     } else if (preserve || additional === true || (!props && !additional && schema.type !== "object")) {
       out[k] = v;
+    } else {
+      pruned.push(childPath);
     }
   }
   return out;

@@ -78,10 +78,23 @@ describe("schema validation", () => {
     expect(r.body.message).toBe('Widget.example.com "missing" is invalid: spec.color: Required value');
   });
 
-  it("prunes unknown fields, keeps preserved ones, and applies defaults", async () => {
-    const r = await c.call("POST", wp, widget("pruned", { size: 2, color: "blue", bogus: 1, extra: { anything: { goes: true } } }));
+  it("prunes unknown fields with a warning (the default), keeps preserved ones, and applies defaults", async () => {
+    const r = await c.call("POST", wp, widget("pruned", { size: 2, color: "blue", bogus: 1, parts: [{ name: "p", colour: "x" }], extra: { anything: { goes: true } } }));
     expect(r.status).toBe(201);
-    expect(r.body.spec).toEqual({ size: 2, color: "blue", mode: "normal", extra: { anything: { goes: true } } });
+    expect(r.body.spec).toEqual({ size: 2, color: "blue", mode: "normal", parts: [{ name: "p" }], extra: { anything: { goes: true } } });
+    expect(r.headers.warning).toEqual(['299 - "unknown field \\"spec.bogus\\""', '299 - "unknown field \\"spec.parts[0].colour\\""']);
+  });
+
+  it("refuses unknown fields with fieldValidation=Strict (kubectl's default) and is silent with Ignore", async () => {
+    const strict = await c.call("POST", `${wp}?fieldValidation=Strict`, widget("strict", { size: 2, color: "blue", bogus: 1 }));
+    expect(strict.status).toBe(400);
+    expect(strict.body.message).toBe('Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec.bogus"');
+    expect((await c.call("GET", `${wp}/strict`)).status).toBe(404);
+    const ignored = await c.call("POST", `${wp}?fieldValidation=Ignore`, widget("ignored", { size: 2, color: "blue", bogus: 1 }));
+    expect(ignored.status).toBe(201);
+    expect(ignored.headers.warning).toBeUndefined();
+    const patched = await c.call("PATCH", `${wp}/ignored?fieldValidation=Strict`, { spec: { nope: 1 } }, "application/merge-patch+json");
+    expect(patched.status).toBe(400);
   });
 
   it("requires a resourceVersion on update of a custom resource", async () => {

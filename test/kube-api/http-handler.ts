@@ -117,6 +117,8 @@ export function createRequestHandler(deps: HandlerDeps) {
     const q = url.searchParams;
     const method = req.method ?? "GET";
     const dryRun = q.getAll("dryRun").includes("All");
+    const fv = q.get("fieldValidation");
+    const fieldValidation = fv === "Strict" || fv === "Ignore" ? fv : "Warn";
     const t = target.type;
     const listKind = `${t.kind}List`;
     if (target.subresource === "scale") {
@@ -160,17 +162,17 @@ export function createRequestHandler(deps: HandlerDeps) {
     const text = raw.toString("utf8");
     if (method === "POST") {
       if (target.name) throw statusErrors.methodNotAllowed();
-      const r = await core.create(target, parseObjectBody(raw, req.headers["content-type"]), { dryRun });
+      const r = await core.create(target, parseObjectBody(raw, req.headers["content-type"]), { dryRun, fieldValidation });
       return send(res, 201, r.object, r.warnings);
     }
     if (method === "PUT") {
       if (!target.name) throw statusErrors.methodNotAllowed();
-      const r = await core.update(target, parseObjectBody(raw, req.headers["content-type"]), { dryRun });
+      const r = await core.update(target, parseObjectBody(raw, req.headers["content-type"]), { dryRun, fieldValidation });
       return send(res, 200, r.object, r.warnings);
     }
     if (method === "PATCH") {
       if (!target.name) throw statusErrors.methodNotAllowed();
-      const r = await core.patch(target, patchKindOf(req.headers["content-type"]), text, { dryRun });
+      const r = await core.patch(target, patchKindOf(req.headers["content-type"]), text, { dryRun, fieldValidation });
       return send(res, 200, r.object, r.warnings);
     }
     if (method === "DELETE") {

@@ -171,6 +171,10 @@ describe("kubectl with custom resources", () => {
     expect(bad.stderr).toContain('spec.color: Unsupported value: "green": supported values: "red", "blue"');
     expect(bad.stderr).toContain("spec.size");
 
+    const unknown = await kubectl(api, ["apply", "-f", file("unknown.yaml", [{ ...w, metadata: { name: "w-unknown" }, spec: { size: 1, color: "red", colour: "red" } }])]);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('strict decoding error: unknown field "spec.colour"');
+
     const del = await kubectl(api, ["delete", "widget", "w1"]);
     expect(del.stdout).toContain('widget.example.com "w1" deleted');
     expect(api.get("example.com/v1", "Widget", "w1")).toBeUndefined();

@@ -84,3 +84,21 @@ function following(times: ScheduleTimes, st: ScheduleState): ScheduleState | und
   if (times.ttl && next.getTime() > times.ttl.getTime()) return undefined;
   return { next, left };
 }
+
+/**
+ * Where a durable reminder resumes on a host that (re)starts it: a due time
+ * still ahead is kept; an overdue one-shot fires now; a periodic one resumes at
+ * its next period boundary, so a hand-over between hosts does not fire a
+ * period twice (periods missed while no host ran it are skipped, not replayed).
+ */
+export function catchUpUpcoming(times: ScheduleTimes, now: Date, fired = 0): ScheduleState | undefined {
+  const st = catchUp(times, now, fired);
+  if (!st || !times.period || st.next.getTime() >= now.getTime()) return st;
+  if (fired === 0 && times.dueTime.getTime() === st.next.getTime()) return st; // never fired: the first firing is due now
+  const next = addIsoDuration(st.next, times.period);
+  if (next.getTime() <= st.next.getTime()) return st;
+  const left = st.left === -1 ? -1 : st.left - 1;
+  if (left === 0) return undefined;
+  if (times.ttl && next.getTime() > times.ttl.getTime()) return undefined;
+  return { next, left };
+}

@@ -1,0 +1,47 @@
+// Output bindings once, for both transports: find the binding, check the
+// operation, call it inside the component's outbound resiliency policy.
+// Every failure is Dapr's one 500 ERR_INVOKE_OUTPUT_BINDING.
+import { DaprError, Errors } from "../../errors/catalog.js";
+import { assertOperation, isOutputBinding, type InvokeResponse, type OutputBinding } from "../../components/bindings/index.js";
+import { bindingDirections } from "../../components/categories.js";
+import type { RuntimeContext } from "../../runtime/runtime-context.js";
+import { outputBindingCount, outputBindingLatency } from "./bindings-metrics.js";
+
+export interface OutputBindingRequest {
+  name: string;
+  operation: string;
+  data: Buffer;
+  metadata: Record<string, string>;
+}
+
+export class BindingsCore {
+  constructor(private readonly rt: RuntimeContext) {}
+
+  async invoke(req: OutputBindingRequest): Promise<InvokeResponse> {
+    const binding = this.resolve(req.name);
+    const start = performance.now();
+    let success = "false";
+    try {
+      assertOperation(binding, req.operation, req.name);
+      const res = await this.rt.policies
+        .componentOutbound(req.name, "bindings")
+        .run(() => binding.invoke({ operation: req.operation, data: req.data, metadata: req.metadata }));
+      success = "true";
+      return res;
+    } catch (err) {
+      throw err instanceof DaprError ? err : Errors.invokeOutputBinding(req.name, err instanceof Error ? err.message : String(err));
+    } finally {
+      const labels = { app_id: this.rt.appId, component: req.name, operation: req.operation, success };
+      outputBindingCount.inc(labels);
+      outputBindingLatency.observe(labels, performance.now() - start);
+    }
+  }
+
+  private resolve(name: string): OutputBinding {
+    const c = this.rt.hub.find("bindings", name);
+    if (!c || !isOutputBinding(c.instance) || !bindingDirections(c.type, c.properties).output) {
+      throw Errors.invokeOutputBinding(name, `couldn't find output binding ${name}`);
+    }
+    return c.instance;
+  }
+}

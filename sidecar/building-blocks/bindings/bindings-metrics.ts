@@ -1,0 +1,32 @@
+import { Counter, Histogram } from "prom-client";
+import { latencyBucketsMs, metricsRegistry } from "../../metrics/registry.js";
+
+export const outputBindingCount = new Counter({
+  name: "dapr_component_output_binding_count",
+  help: "The number of operations invoked on the output binding component",
+  labelNames: ["app_id", "component", "operation", "success"],
+  registers: [metricsRegistry],
+});
+
+export const outputBindingLatency = new Histogram({
+  name: "dapr_component_output_binding_latencies",
+  help: "The latency of the event processing on the output binding component (ms)",
+  labelNames: ["app_id", "component", "operation", "success"],
+  buckets: latencyBucketsMs,
+  registers: [metricsRegistry],
+});
+
+export const inputBindingCount = new Counter({
+  name: "dapr_component_input_binding_count",
+  help: "The number of incoming events processed on the input binding component",
+  labelNames: ["app_id", "component", "success"],
+  registers: [metricsRegistry],
+});
+
+export const inputBindingLatency = new Histogram({
+  name: "dapr_component_input_binding_latencies",
+  help: "The triggering latency of the event processing on the input binding component (ms)",
+  labelNames: ["app_id", "component", "success"],
+  buckets: latencyBucketsMs,
+  registers: [metricsRegistry],
+});
