@@ -5,6 +5,8 @@ const usage = `usage: dapr-ts <command> [flags]
 
 commands:
   sidecar    run the sidecar (daprd-compatible flags)
+  run        run a sidecar and its app together (or several: run -f dapr.yaml)
+  list       list the sidecars running on this machine
   version    print the version
 `;
 
@@ -12,6 +14,8 @@ type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, () => Promise<Command>> = {
   sidecar: async () => (await import("./sidecar-command.js")).main,
+  run: async () => (await import("./run-command.js")).main,
+  list: async () => (await import("./list-command.js")).main,
   version: async () => async () => {
     const { RUNTIME_VERSION } = await import("../sidecar/building-blocks/metadata/metadata-core.js");
     process.stdout.write(`dapr-ts ${RUNTIME_VERSION}\n`);
@@ -33,7 +37,9 @@ async function run(): Promise<void> {
     return;
   }
   const cmd = await load();
-  process.exitCode = await cmd(rest);
+  const code = await cmd(rest);
+  // Long-running commands may leave pooled sockets or timers behind: their work is done.
+  process.exit(code);
 }
 
 run().catch((err) => {

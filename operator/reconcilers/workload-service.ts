@@ -85,7 +85,7 @@ export function workloadServiceReconciler(opts: WorkloadServiceOptions): Reconci
         return;
       }
       // Two workloads with one app-id would take the Service from each other forever: the first owner keeps it.
-      const otherOwner = existing.metadata?.ownerReferences?.find((o) => o.controller && o.uid !== workload.metadata.uid);
+      const otherOwner = existing.metadata?.ownerReferences?.find((o) => o.controller && o.uid !== workload.metadata!.uid);
       if (otherOwner) {
         logger.warn("the dapr service belongs to another workload with the same app-id; leaving it", { service: `${namespace}/${svcName}`, workload: key, owner: `${otherOwner.kind}/${otherOwner.name}` });
         return;

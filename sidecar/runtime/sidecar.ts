@@ -114,8 +114,8 @@ export class Sidecar {
     // Bound ports are known only after serve(); blocks read them lazily.
     ctx.shared.set("internalPort", () => this.ports.internal);
     ctx.shared.set("ports", () => this.ports);
-    this.blocks = buildingBlocks.map((make) => make(ctx));
     kube?.startHotReload({ set: resources, init: initOptions, gracefulShutdownSeconds: this.opts.gracefulShutdownSeconds, shared: ctx.shared });
+    this.blocks = buildingBlocks.map((make) => make(ctx));
     await this.serve();
     await Promise.all(this.blocks.map((b) => b.afterServe?.()));
     if (this.appChannel) void this.connectApp();

@@ -9,6 +9,7 @@ import { randomInt, randomUUID } from "node:crypto";
 import { parse as parseYaml } from "yaml";
 import { runMutatingAdmission, type AdmissionOperation, type ServiceResolver } from "./admission.js";
 import { applyBuiltInDefaults, validateBuiltIn, validateObjectMeta } from "./builtin-rules.js";
+import { validateBuiltInExtra, validateLabelsAndAnnotations } from "./builtin-validation-extra.js";
 import { crdToResourceType, establishedCrdStatus, pruneUnknownFields, validateAgainstSchema, validateCrd } from "./crd-schema.js";
 import { clone, type KubeObject, type ObjectStore } from "./object-store.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, type PatchKind } from "./patch.js";
@@ -149,12 +150,12 @@ export class KubeApiCore {
   }
 
   private validate(obj: KubeObject, t: ResourceType, version: string): void {
-    const causes: StatusCause[] = [...validateObjectMeta(obj)];
+    const causes: StatusCause[] = [...validateObjectMeta(obj), ...validateLabelsAndAnnotations(obj)];
     if (t.custom) {
       const schema = t.custom.schemas.get(version) as Record<string, unknown> | undefined;
       if (schema) causes.push(...validateAgainstSchema(obj, schema));
     } else {
-      causes.push(...validateBuiltIn(obj));
+      causes.push(...validateBuiltIn(obj), ...validateBuiltInExtra(obj));
       if (t.group === "apiextensions.k8s.io" && t.plural === "customresourcedefinitions") causes.push(...validateCrd(obj));
     }
     if (causes.length > 0) throw statusErrors.invalid(t.group, t.kind, obj.metadata.name ?? "", causes);

@@ -1,0 +1,66 @@
+// Actors as a building block: the API on both transports, CallActor on the
+// internal port, and (once the app is reachable) hosting of the app's types.
+import type { BlockFactory } from "../../runtime/building-block.js";
+import { ActorsCore } from "./actors-core.js";
+import { actorsGrpcHandlers } from "./actors-grpc.js";
+import { registerActorsHttp } from "./actors-http.js";
+import { actorsInternalGrpcHandlers } from "./actors-internal-grpc.js";
+import { findActorStateStore } from "./actor-state.js";
+import { createMembership } from "./placement/create-membership.js";
+
+export const actorsBlock: BlockFactory = (ctx) => {
+  const log = ctx.rt.logger.child("actors");
+  const store = findActorStateStore(ctx.rt.hub);
+  const env = process.env;
+  const membership = createMembership({
+    flag: (ctx.opts as { placementHostAddress?: string }).placementHostAddress ?? env["DAPR_PLACEMENT_HOST_ADDRESS"],
+    storeType: store?.type,
+    storeProperties: store?.properties,
+    namespace: ctx.rt.namespace,
+    logger: log,
+  });
+  const internalPort = ctx.shared.get("internalPort") as (() => number) | undefined;
+  const core = new ActorsCore({
+    rt: ctx.rt,
+    membership,
+    // gRPC apps would receive actor calls through SubscribeActorEventsAlpha1; not built: HTTP apps only.
+    appChannel: ctx.appChannel?.protocol === "http" ? ctx.appChannel : undefined,
+    internalPort: internalPort ?? (() => ctx.opts.daprInternalGrpcPort),
+    hostAddress: env["DAPR_HOST_IP"] || undefined,
+  });
+  ctx.shared.set("actors", core);
+  ctx.metadata.sources.actorRuntime = () => core.runtimeInfo();
+
+  async function readAppConfig(): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const r = await ctx.appChannel!.invoke({ method: "dapr/config", verb: "GET", query: "", headers: {}, body: Buffer.alloc(0) });
+        if (r.status === 404) return {};
+        if (r.status >= 200 && r.status < 300) return r.body.length ? JSON.parse(r.body.toString("utf8")) : {};
+        throw new Error(`GET /dapr/config answered ${r.status}`);
+      } catch (err) {
+        if (attempt >= 5) {
+          log.error("could not read the app's actor configuration; hosting no actor types", { error: (err as Error).message });
+          return {};
+        }
+        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  return {
+    name: "actors",
+    http: (r) => registerActorsHttp(r, core),
+    grpc: actorsGrpcHandlers(core),
+    internalGrpc: actorsInternalGrpcHandlers((call) => core.runHere(call)),
+    appReady: ctx.appChannel?.protocol === "http"
+      ? async () => {
+          await core.appReady(await readAppConfig()).catch((err: Error) => log.error("actor runtime failed to start", { error: err.message }));
+        }
+      : async () => {
+          if (ctx.appChannel) log.warn("actor hosting needs an HTTP app channel; this gRPC app's actor types are not hosted");
+          await core.appReady({}).catch(() => {});
+        },
+    stop: () => core.stop(),
+  };
+};

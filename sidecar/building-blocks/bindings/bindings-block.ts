@@ -1,0 +1,20 @@
+// Bindings as a building block: output bindings on both transports, and
+// (once the app is reachable) delivery of input binding events.
+import type { BlockFactory } from "../../runtime/building-block.js";
+import { BindingsCore } from "./bindings-core.js";
+import { bindingsGrpcHandlers } from "./bindings-grpc.js";
+import { registerBindingsHttp } from "./bindings-http.js";
+import { InputBindingDelivery } from "./input-bindings.js";
+
+export const bindingsBlock: BlockFactory = (ctx) => {
+  const core = new BindingsCore(ctx.rt);
+  const inputs = ctx.appChannel ? new InputBindingDelivery(ctx.rt, ctx.appChannel, core, ctx.state) : undefined;
+  return {
+    name: "bindings",
+    http: (r) => registerBindingsHttp(r, core),
+    grpc: bindingsGrpcHandlers(core),
+    appReady: inputs ? () => inputs.start() : undefined,
+    appHealthChanged: inputs ? async (healthy) => inputs.setHealthy(healthy) : undefined,
+    stop: inputs ? async () => inputs.stop() : undefined,
+  };
+};
