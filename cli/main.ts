@@ -5,6 +5,8 @@ const usage = `usage: dapr-ts <command> [flags]
 
 commands:
   sidecar    run the sidecar (daprd-compatible flags)
+  operator   run the Kubernetes operator (reconciles dapr.io resources, dapr Services)
+  injector   run the sidecar injector (mutating admission webhook)
   run        run a sidecar and its app together (or several: run -f dapr.yaml)
   list       list the sidecars running on this machine
   version    print the version
@@ -14,6 +16,8 @@ type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, () => Promise<Command>> = {
   sidecar: async () => (await import("./sidecar-command.js")).main,
+  operator: async () => (await import("../operator/main.js")).main,
+  injector: async () => (await import("../injector/main.js")).main,
   run: async () => (await import("./run-command.js")).main,
   list: async () => (await import("./list-command.js")).main,
   version: async () => async () => {

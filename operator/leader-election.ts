@@ -56,9 +56,10 @@ export class LeaderElector {
     this.wake?.();
     await this.loop;
     if (this.leading) {
+      // Stop writing first, then hand the Lease over.
       this.leading = false;
-      await this.release();
       await this.opts.onStoppedLeading();
+      await this.release();
     }
   }
 

@@ -11,7 +11,6 @@ import { initComponents } from "../components/initializer.js";
 import { loadResourcesFromPaths } from "../resources/file-loader.js";
 import { embeddedDefaultComponents } from "../resources/embedded-defaults.js";
 import type { ResourceSet } from "../resources/types.js";
-import { kubernetesMode } from "../kubernetes/kubernetes-mode.js";
 import { loadConfiguration } from "../resources/configuration-loader.js";
 import { buildHttpApi } from "../api/http/http-server.js";
 import { bindGrpc, buildGrpcApi } from "../api/grpc/grpc-server.js";
@@ -79,7 +78,7 @@ export class Sidecar {
 
     // Kubernetes mode: resources come from the API server and are kept current (hot reload).
     const kube = this.opts.mode === "kubernetes" && !this.deps.resources
-      ? kubernetesMode(this.opts, log, { disableBuiltinSecretStore: "disableBuiltinK8sSecretStore" in this.opts && this.opts.disableBuiltinK8sSecretStore === true })
+      ? (await import("../kubernetes/kubernetes-mode.js")).kubernetesMode(this.opts, log, { disableBuiltinSecretStore: "disableBuiltinK8sSecretStore" in this.opts && this.opts.disableBuiltinK8sSecretStore === true })
       : undefined;
     if (kube) this.lifetime.signal.addEventListener("abort", () => void kube.stop(), { once: true });
     const resources = this.deps.resources ?? (kube ? await kube.load(this.lifetime.signal) : this.loadResources());

@@ -94,6 +94,7 @@ metadata:
 spec:
   type: state.in-memory
   version: v1
+  metadata: []
 ---
 apiVersion: dapr.io/v1alpha1
 kind: Component
@@ -102,6 +103,7 @@ metadata:
 spec:
   type: state.in-memory
   version: v1
+  metadata: []
 scopes:
 - some-other-app
 `);
@@ -178,12 +180,16 @@ spec:
     const ns = uniqueName("k8s-del").toLowerCase().slice(0, 50);
     await createNamespace(api, ns);
     await apply(api, ns, redisStore("busy", uniqueName("busy").replace(/[^a-z0-9]/gi, "")));
+    // A second store, so that the deleted one is "not found" rather than "no state store configured".
+    await apply(api, ns, "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: other\nspec:\n  type: state.in-memory\n  version: v1\n  metadata: []\n");
     const sc = await sidecar(ns, "deleter");
 
     let stop = false;
-    const statuses: number[] = [];
+    const statuses: (number | string)[] = [];
     const load = (async () => {
-      for (let i = 0; !stop; i++) statuses.push((await save(sc, "busy", `k${i % 20}`, i)).status);
+      for (let i = 0; !stop; i++) {
+        statuses.push(await save(sc, "busy", `k${i % 20}`, i).then((r) => r.status, (err: Error) => `${err.message}: ${String((err.cause as Error)?.message)}`));
+      }
     })();
     await eventually(() => statuses.length > 20, 5_000, "traffic running");
     await remove(api, ns, "component", "busy");

@@ -91,7 +91,7 @@ function webhookMatches(w: MutatingWebhook, a: AdmissionAttributes): boolean {
   return objectLabelsMatch;
 }
 
-function review(w: MutatingWebhook, a: AdmissionAttributes, object: KubeObject) {
+function review(a: AdmissionAttributes, object: KubeObject) {
   const gvk = { group: a.group, version: a.version, kind: a.kind };
   const gvr = { group: a.group, version: a.version, resource: a.plural };
   return {
@@ -202,7 +202,7 @@ export async function runMutatingAdmission(configs: KubeObject[], attrs: Admissi
     if (!webhookMatches(w, { ...attrs, object })) return;
     let res: AdmissionResponse;
     try {
-      res = await post(w, review(w, attrs, object), resolveService);
+      res = await post(w, review(attrs, object), resolveService);
     } catch (e) {
       if (w.failurePolicy === "Ignore") return;
       throw statusErrors.internal(`failed calling webhook "${w.name}": failed to call webhook: Post "${w.clientConfig.url ?? `https://${w.clientConfig.service?.name}.${w.clientConfig.service?.namespace}.svc:${w.clientConfig.service?.port ?? 443}${w.clientConfig.service?.path ?? ""}`}": ${(e as Error).message}`);

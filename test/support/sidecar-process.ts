@@ -7,7 +7,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./services.js";
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** The repository root, found from this file whether it runs as source or compiled under dist/. */
+export const repoRoot = findRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findRoot(dir: string): string {
+  for (let d = dir; d !== path.dirname(d); d = path.dirname(d)) {
+    if (existsSync(path.join(d, "package.json")) && !d.endsWith(`${path.sep}dist`)) return d;
+  }
+  throw new Error(`no package.json above ${dir}`);
+}
 export const cliPath = path.join(repoRoot, "dist/cli/main.js");
 
 export interface SidecarProcess {

@@ -9,7 +9,8 @@ import { testContext } from "./test-context.js";
 const dir = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-sqlite-conf-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const config = { features: ["ETAG", "TRANSACTIONAL", "TTL"] as const, badEtag: "bad-etag", etagOnMissingKey: "mismatch" as const };
+// QUERY_API is ours, not Dapr's: see sidecar/components/state/sqlite/sqlite-query.ts.
+const config = { features: ["ETAG", "TRANSACTIONAL", "QUERY_API", "TTL"] as const, badEtag: "bad-etag", etagOnMissingKey: "mismatch" as const };
 
 runStateConformance("sqlite (file)", () => new SqliteStateStore(testContext("state.sqlite", { connectionString: path.join(dir, "state.db") })), {
   ...config,

@@ -3,6 +3,8 @@
 // random UUIDs. better-sqlite3 is synchronous, so every call is atomic within
 // this process; transactions use BEGIN IMMEDIATE so other processes sharing the
 // file cannot interleave either.
+// Unlike Dapr's SQLite store, this one offers the query API (sqlite-query.ts):
+// a deliberate addition, since SQLite is the embedded default store.
 import { randomUUID } from "node:crypto";
 import Database from "better-sqlite3";
 import type { ComponentContext } from "../../component.js";
@@ -12,6 +14,9 @@ import {
   type DeleteRequest,
   type GetRequest,
   type GetResponse,
+  type Query,
+  type QueryableStateStore,
+  type QueryResult,
   type SetRequest,
   type StateFeature,
   type TransactionalStateStore,
@@ -20,6 +25,7 @@ import {
 import { effectiveTtl, ttlExpireTimeMetadata } from "../common/state-metadata.js";
 import { decodeFromSqlite, encodeForSqlite } from "../common/value-encoding.js";
 import { parseSqliteMetadata, type SqliteMetadata } from "./sqlite-metadata.js";
+import { buildSqliteQuery } from "./sqlite-query.js";
 import { migrate } from "./sqlite-schema.js";
 
 // Millisecond timestamps in SQLite's text form. They compare correctly, as
@@ -37,11 +43,14 @@ interface Row {
 
 type Statement = Database.Statement;
 
-export class SqliteStateStore implements TransactionalStateStore {
+const MAX_CACHED_QUERIES = 64;
+
+export class SqliteStateStore implements TransactionalStateStore, QueryableStateStore {
   private readonly md: SqliteMetadata;
   private db: Database.Database | undefined;
   private stmts!: Record<"get" | "upsert" | "insert" | "update" | "deleteExpired" | "delete" | "deleteIfEtag" | "sweep", Statement>;
   private cleanupTimer: NodeJS.Timeout | undefined;
+  private readonly queryStatements = new Map<string, Statement>();
 
   constructor(private readonly ctx: ComponentContext) {
     this.md = parseSqliteMetadata(ctx);
@@ -67,12 +76,13 @@ export class SqliteStateStore implements TransactionalStateStore {
   async close(): Promise<void> {
     if (this.cleanupTimer) clearInterval(this.cleanupTimer);
     this.cleanupTimer = undefined;
+    this.queryStatements.clear();
     this.db?.close();
     this.db = undefined;
   }
 
   features(): StateFeature[] {
-    return ["ETAG", "TRANSACTIONAL", "TTL"];
+    return ["ETAG", "TRANSACTIONAL", "QUERY_API", "TTL"];
   }
 
   async get(req: GetRequest): Promise<GetResponse | undefined> {
@@ -104,6 +114,14 @@ export class SqliteStateStore implements TransactionalStateStore {
         else this.doDelete(op.request);
       }
     }).immediate();
+  }
+
+  /** Rows under `keyPrefix`, keys as stored; the page token is the offset of the next page (as in Dapr's SQL stores). */
+  async query(q: Query, keyPrefix: string, _metadata: Record<string, string>): Promise<QueryResult> {
+    const built = buildSqliteQuery(q, this.md.tableName, keyPrefix, NOT_EXPIRED);
+    const rows = this.queryStatement(built.text).all(...built.params) as Omit<Row, "expiration_time">[];
+    const results = rows.map((row) => ({ key: row.key, data: decodeFromSqlite(row.value, row.is_binary !== 0), etag: row.etag }));
+    return built.limit > 0 ? { results, token: String(built.skip + results.length) } : { results };
   }
 
   private doSet(req: SetRequest): void {
@@ -174,6 +192,18 @@ export class SqliteStateStore implements TransactionalStateStore {
       deleteIfEtag: db.prepare(`DELETE FROM ${t} WHERE key = ? AND etag = ? AND ${NOT_EXPIRED}`),
       sweep: db.prepare(`DELETE FROM ${t} WHERE expiration_time IS NOT NULL AND expiration_time <= ${NOW}`),
     };
+  }
+
+  /** Apps repeat the same query shapes (only values change), so their statements are kept, up to a bound. */
+  private queryStatement(text: string): Statement {
+    const db = this.open();
+    let stmt = this.queryStatements.get(text);
+    if (!stmt) {
+      if (this.queryStatements.size >= MAX_CACHED_QUERIES) this.queryStatements.delete(this.queryStatements.keys().next().value!);
+      stmt = db.prepare(text);
+      this.queryStatements.set(text, stmt);
+    }
+    return stmt;
   }
 
   private open(): Database.Database {
