@@ -51,7 +51,7 @@ export async function runOperatorBench(count = 1000): Promise<OperatorBenchResul
       stdio: ["ignore", "ignore", "inherit"],
       env: { ...process.env, POD_NAME: "operator-bench" },
     });
-    await waitForPort(healthz, 30_000);
+    await waitForPort(healthz, "127.0.0.1", 30_000);
     // Ready means caches synced; then wait for the Lease so timing starts with a working leader.
     for (;;) {
       const r = await fetch(`http://127.0.0.1:${healthz}/readyz`).catch(() => undefined);

@@ -34,7 +34,7 @@ const redisAt = (hostPort: string, more = "") => `
 async function failedStart(files: Record<string, string>, env: Record<string, string> = {}): Promise<{ code: number | null; logs: string }> {
   const sc = await startSidecar({ appId: uniqueName("fail"), resourcesPaths: [resources(files)], waitReady: false, env });
   try {
-    const code = await waitExit(sc, 10_000);
+    const code = await waitExit(sc, 25_000);
     return { code, logs: sc.logs() };
   } finally {
     await sc.kill();

@@ -265,7 +265,7 @@ describe("flags", () => {
     { args: ["--dapr-graceful-shutdown-seconds", "soon"], message: /--dapr-graceful-shutdown-seconds: invalid integer 'soon'/ },
     { args: ["--no-such-flag", "x"], message: /no-such-flag/ },
   ];
-  describe.concurrent("bad values", () => {
+  describe("bad values", () => {
     for (const b of bad) {
       it(`exits 2 with a clear message for ${b.args.join(" ")}`, async () => {
         const r = await runCli(["sidecar", "--app-id", "badflags", ...b.args]);

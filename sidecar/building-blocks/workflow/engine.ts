@@ -279,7 +279,14 @@ export class WorkflowEngine {
     this.dispatcher.complete(`o|${id}`);
     if (!turn) return; // a late or duplicate answer: the turn was already applied or abandoned
     this.turns.delete(id);
-    await this.mutate(id, (s) => (s ? this.applyTurn(s, turn, res) : undefined), "orchestrator_turn");
+    // Acknowledged before it is durable, on purpose: the SDK worker holds one of
+    // its 10 slots until this call returns, and a turn lost to a crash is simply
+    // replayed (its inbox events stay until the turn's result is saved).
+    void this.mutate(id, (s) => (s ? this.applyTurn(s, turn, res) : undefined), "orchestrator_turn").catch((err) => {
+      this.log.error("saving a workflow turn failed; the turn will run again", { instance_id: id, error: (err as Error).message });
+      const s = this.cache.get(id);
+      if (s) setTimeout(() => this.activate(s), 1000).unref();
+    });
   }
 
   async completeActivity(res: ActivityResponse): Promise<void> {
