@@ -47,11 +47,13 @@ export async function runOperatorBench(count = 1000): Promise<OperatorBenchResul
     await installDaprCrds(api);
     const healthz = await freePort();
     const { cmd, args } = operatorCommand();
-    child = spawn(cmd, [...args, "operator", "--kubeconfig", api.kubeconfigPath, "--namespace", "dapr-system", "--healthz-port", String(healthz), "--metrics-port", "-1", "--log-level", "error", "--retry-period", "200ms", "--renew-deadline", "1s", "--lease-duration", "2s"], {
+    child = spawn(cmd, [...args, "operator", "--kubeconfig", api.kubeconfigPath, "--namespace", "dapr-system", "--healthz-port", String(healthz), "--metrics-port=-1", "--log-level", process.env.BENCH_LOG_LEVEL ?? "error", "--retry-period", "200ms", "--renew-deadline", "1s", "--lease-duration", "2s"], {
       stdio: ["ignore", "ignore", "inherit"],
       env: { ...process.env, POD_NAME: "operator-bench" },
     });
-    await waitForPort(healthz, "127.0.0.1", 30_000);
+    const exited = new Promise<never>((_, reject) => child!.once("exit", (code) => reject(new Error(`the operator exited with ${code}`))));
+    exited.catch(() => {});
+    await Promise.race([waitForPort(healthz, "127.0.0.1", 30_000), exited]);
     // Ready means caches synced; then wait for the Lease so timing starts with a working leader.
     for (;;) {
       const r = await fetch(`http://127.0.0.1:${healthz}/readyz`).catch(() => undefined);

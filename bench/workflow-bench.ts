@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { DaprWorkflowClient, LogLevel, WorkflowRuntime, type WorkflowActivityContext, type WorkflowContext } from "@dapr/dapr";
 import { services } from "../test/support/services.js";
 import { closedLoop, formatChecks, ms, percentile, type Check, type LoadResult } from "./bench-stats.js";
-import { startBenchSidecar } from "./bench-sidecar.js";
+import { cpuTimeMs, startBenchSidecar } from "./bench-sidecar.js";
 
 export interface WorkflowBenchOptions {
   inFlight?: number;
@@ -73,13 +73,20 @@ export async function runWorkflowBench(o: WorkflowBenchOptions = {}): Promise<Wo
       if (state?.runtimeStatus !== 1) throw new Error(`workflow ${id} ended as ${state?.runtimeStatus}`);
     };
     await closedLoop(one, inFlight, warmupMs);
+    const cpuSidecar0 = cpuTimeMs(sidecar.proc.pid!), cpuHere0 = process.cpuUsage();
     const load = await closedLoop(one, inFlight, durationMs);
+    const cpuSidecar = cpuTimeMs(sidecar.proc.pid!) - cpuSidecar0;
+    const here = process.cpuUsage(cpuHere0);
+    const cpuApp = (here.user + here.system) / 1000;
+    const done = Math.max(1, load.latenciesMs.length);
     const p50 = percentile(load.latenciesMs, 50), p99 = percentile(load.latenciesMs, 99);
     const checks: Check[] = [{ name: "completed workflows/s", value: load.throughput.toFixed(1), target: ">= 100", pass: load.throughput >= 100 }];
     const report = formatChecks("workflow: three-activity workflow, Redis, SDK worker", [
       `${inFlight} workflows in flight for ${(durationMs / 1000).toFixed(0)} s: ${load.latenciesMs.length} completed, ${load.errors} errors`,
       `throughput ${load.throughput.toFixed(1)} workflows/s`,
       `start-to-completion p50 ${ms(p50)}, p99 ${ms(p99)}`,
+      // CPU per workflow is what a busy, shared machine cannot distort much.
+      `CPU per workflow: sidecar ${ms(cpuSidecar / done)}, SDK app ${ms(cpuApp / done)}`,
     ], checks);
     return { load, checks, report };
   } finally {

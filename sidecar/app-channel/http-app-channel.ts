@@ -124,7 +124,8 @@ export class HttpAppChannel implements AppChannel {
     const headers: Record<string, string> = {};
     // Binding metadata travels as request headers, as Dapr sends it.
     for (const [k, v] of Object.entries(d.metadata)) if (isHeaderSafe(k, v)) headers[k] = v;
-    headers["content-type"] = d.metadata["contentType"] || "application/json";
+    // Dapr always labels binding payloads JSON, whatever the source's content type.
+    headers["content-type"] = "application/json";
     const r = await this.request("POST", routePath(d.route), headers, d.data);
     if (r.status < 200 || r.status > 299) throw new Error(`app answered ${r.status} for binding event ${d.name}`);
     return parseHttpBindingReply(r.body);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { docPath, parseCompatibilityTable, samplePath } from "./compatibility-table.js";
+import { docPath, parseCompatibilityTable, rewriteStatuses, samplePath } from "./compatibility-table.js";
 
 describe("compatibility table parser", () => {
   it("reads HTTP and gRPC rows and skips headers", () => {
@@ -20,5 +20,11 @@ describe("compatibility table parser", () => {
   it("converts express paths and fills parameters", () => {
     expect(docPath("/v1.0/publish/:pubsub/*topic")).toBe("/v1.0/publish/{pubsub}/{topic...}");
     expect(samplePath("/v1.0/publish/{pubsub}/{topic...}")).toBe("/v1.0/publish/probe-pubsub/probe-topic");
+  });
+
+  it("rewrites only the statuses that were observed", () => {
+    const md = "| API | Methods | Path | Status |\n| lock | POST | `/v1.0-alpha1/lock/{store}` | not yet |\n| a | GET | `/x` | not yet |\n| GetState | not yet |\n| Shutdown | implemented |";
+    const out = rewriteStatuses(md, new Map([["/v1.0-alpha1/lock/{store}", "implemented"]]), new Map([["GetState", "implemented"]]));
+    expect(out).toBe("| API | Methods | Path | Status |\n| lock | POST | `/v1.0-alpha1/lock/{store}` | implemented |\n| a | GET | `/x` | not yet |\n| GetState | implemented |\n| Shutdown | implemented |");
   });
 });

@@ -54,3 +54,17 @@ export function docPath(expressPath: string): string {
 export function samplePath(docPathText: string): string {
   return docPathText.replace(/\{(\w+)(\.\.\.)?\}/g, (_m, name: string) => `probe-${name.toLowerCase()}`);
 }
+
+/**
+ * The markdown with each row's status replaced by the observed one (rows not
+ * observed keep theirs). Used by `UPDATE_COMPATIBILITY=1 npx vitest run test/compat`.
+ */
+export function rewriteStatuses(markdown: string, http: Map<string, Status>, grpc: Map<string, Status>): string {
+  return markdown.split("\n").map((text) => {
+    if (!text.startsWith("|") || /^\|\s*-/.test(text)) return text;
+    const cells = text.split("|").slice(1, -1).map((c) => c.trim());
+    const observed = cells.length === 4 ? http.get(cells[2]!.replace(/`/g, "")) : cells.length === 2 ? grpc.get(cells[0]!) : undefined;
+    if (!observed) return text;
+    return text.replace(/\|\s*(implemented|not yet)\s*\|\s*$/, `| ${observed} |`);
+  }).join("\n");
+}

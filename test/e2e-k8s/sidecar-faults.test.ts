@@ -38,16 +38,26 @@ function kubeconfigVia(port: number): string {
 }
 
 /** Starts forwarding `port` to the double: the API server "appears". */
-async function startProxy(port: number): Promise<net.Server> {
+async function startProxy(port: number): Promise<{ close(): void }> {
   const target = Number(new URL(api.url).port);
+  const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(target, "127.0.0.1");
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on("close", () => sockets.delete(s));
+    }
     client.pipe(upstream).pipe(client);
     client.on("error", () => upstream.destroy());
     upstream.on("error", () => client.destroy());
   });
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", () => resolve()));
-  return server;
+  return {
+    close() {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+  };
 }
 
 describe("Kubernetes-mode sidecar faults", () => {
@@ -69,7 +79,7 @@ describe("Kubernetes-mode sidecar faults", () => {
     expect(sc.proc.exitCode).toBeNull();
 
     const proxy = await startProxy(proxyPort);
-    cleanups.push(() => new Promise<void>((r) => proxy.close(() => r())));
+    cleanups.push(() => proxy.close());
     await sc.ready();
     expect(componentNames(await metadataOf(sc))).toEqual(["kubernetes", "mem"]);
     expect(sc.logs()).toMatch(/waiting for the Kubernetes API server/);

@@ -36,6 +36,7 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
 /** One app instance: hosts TYPE and HANG_TYPE; `sidecarPort()` is its own sidecar's HTTP port. */
 function startApp(name: string, port: number, sidecarPort: () => number): Promise<http.Server> {
   const daprUrl = (p: string) => `http://127.0.0.1:${sidecarPort()}${p}`;
+  const cache = new Map<string, number>();
   const server = http.createServer(async (req, res) => {
     const url = req.url ?? "";
     const body = await readBody(req);
@@ -55,6 +56,7 @@ function startApp(name: string, port: number, sidecarPort: () => number): Promis
     const key = `${type}/${id}`;
     if (req.method === "DELETE") {
       world.activeOn.get(key)?.delete(name);
+      cache.delete(key);
       res.end();
       return;
     }
@@ -91,10 +93,15 @@ function startApp(name: string, port: number, sidecarPort: () => number): Promis
         return;
       }
       if (method === "incr") {
-        // Read, yield, write: only turn-based concurrency keeps this exact.
-        const r = await fetch(daprUrl(`/v1.0/actors/${type}/${rawId}/state/count`));
-        const current = r.status === 200 ? ((await r.json()) as number) : 0;
+        // Like an SDK actor: state cached for the activation, loaded once, saved on every call.
+        // Read, yield, write: only turn-based concurrency keeps the count exact.
+        if (!cache.has(key)) {
+          const r = await fetch(daprUrl(`/v1.0/actors/${type}/${rawId}/state/count`));
+          cache.set(key, r.status === 200 ? ((await r.json()) as number) : 0);
+        }
+        const current = cache.get(key)!;
         await new Promise((r2) => setImmediate(r2));
+        cache.set(key, current + 1);
         const w = await fetch(daprUrl(`/v1.0/actors/${type}/${rawId}/state`), { method: "POST", body: JSON.stringify([{ operation: "upsert", request: { key: "count", value: current + 1 } }]) });
         res.statusCode = w.status === 204 ? 200 : 500;
         res.end(String(current + 1));

@@ -11,6 +11,7 @@ import { runMutatingAdmission, type AdmissionOperation, type ServiceResolver } f
 import { applyBuiltInDefaults, validateBuiltIn, validateObjectMeta } from "./builtin-rules.js";
 import { validateBuiltInExtra, validateLabelsAndAnnotations } from "./builtin-validation-extra.js";
 import { crdToResourceType, establishedCrdStatus, pruneUnknownFields, validateAgainstSchema, validateCrd } from "./crd-schema.js";
+import { evaluateCelRules } from "./cel-rules.js";
 import { clone, type KubeObject, type ObjectStore } from "./object-store.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, type PatchKind } from "./patch.js";
 import { apiVersionOf, type ResourceType, type ResourceTypeRegistry } from "./resource-types.js";
@@ -149,11 +150,11 @@ export class KubeApiCore {
     return unknown;
   }
 
-  private validate(obj: KubeObject, t: ResourceType, version: string): void {
+  private validate(obj: KubeObject, t: ResourceType, version: string, old?: KubeObject): void {
     const causes: StatusCause[] = [...validateObjectMeta(obj), ...validateLabelsAndAnnotations(obj)];
     if (t.custom) {
       const schema = t.custom.schemas.get(version) as Record<string, unknown> | undefined;
-      if (schema) causes.push(...validateAgainstSchema(obj, schema));
+      if (schema) causes.push(...validateAgainstSchema(obj, schema), ...evaluateCelRules(obj, schema, old));
     } else {
       causes.push(...validateBuiltIn(obj), ...validateBuiltInExtra(obj));
       if (t.group === "apiextensions.k8s.io" && t.plural === "customresourcedefinitions") causes.push(...validateCrd(obj));
@@ -264,7 +265,7 @@ export class KubeApiCore {
     obj = this.normalize(admitted.object, t, target.version, false);
     const warnings = [...fieldWarnings, ...admitted.warnings];
     if (t.plural === "customresourcedefinitions" && t.group === "apiextensions.k8s.io" && target.subresource !== "status") obj.status = establishedCrdStatus(obj);
-    this.validate(obj, t, target.version);
+    this.validate(obj, t, target.version, this.present(existing, t, target.version));
 
     const current = this.store.get(resourceKey(t), ns, name);
     if (!current) throw this.notFound(t, name);

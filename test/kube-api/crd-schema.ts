@@ -3,6 +3,7 @@
 // does (pruning of unknown fields, defaults, 422 causes with field paths).
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
+import { celRuleProblems } from "./cel-rules.js";
 import type { KubeObject } from "./object-store.js";
 import { compareVersionPriority, type PrinterColumn, type ResourceType } from "./resource-types.js";
 import type { StatusCause } from "./status.js";
@@ -181,6 +182,7 @@ export function validateCrd(crd: KubeObject): StatusCause[] {
     } catch (e) {
       causes.push({ reason: "FieldValueInvalid", message: `Invalid value: "object": ${(e as Error).message}`, field });
     }
+    causes.push(...celRuleProblems(v.schema.openAPIV3Schema, field));
   });
   if (spec.scope && spec.scope !== "Namespaced" && spec.scope !== "Cluster") {
     causes.push({ reason: "FieldValueNotSupported", message: `Unsupported value: "${spec.scope}": supported values: "Cluster", "Namespaced"`, field: "spec.scope" });

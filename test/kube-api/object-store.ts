@@ -78,7 +78,8 @@ export class ObjectStore {
   list(resource: string, namespace?: string, filter: (o: Readonly<KubeObject>) => boolean = () => true): KubeObject[] {
     const out: KubeObject[] = [];
     for (const o of this.scan(resource, namespace)) if (filter(o)) out.push(clone(o));
-    return out.sort((a, b) => `${a.metadata.namespace ?? ""}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace ?? ""}/${b.metadata.name}`));
+    const key = (o: KubeObject) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+    return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   }
 
   /**

@@ -22,6 +22,7 @@ export class BindingsCore {
     const start = performance.now();
     let success = "false";
     try {
+      if (!req.operation) throw new Error("operation field is missing from request");
       assertOperation(binding, req.operation, req.name);
       const res = await this.rt.policies
         .componentOutbound(req.name, "bindings")

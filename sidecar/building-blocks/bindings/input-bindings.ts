@@ -91,8 +91,11 @@ export class InputBindingDelivery {
       const reply = await this.rt.policies
         .componentInbound(name, "bindings")
         .run(() => this.app.deliverBindingEvent({ name, route, data: event.data, metadata: event.metadata }));
-      await this.applyReply(name, reply);
       success = "true";
+      // The event is delivered; a failing reply action is logged, never redelivered (as daprd).
+      await this.applyReply(name, reply).catch((err: unknown) =>
+        this.log.error("error executing the app's binding reply", { binding: name, error: (err as Error).message }),
+      );
     } catch (err) {
       this.log.error("binding event not accepted by the app", { binding: name, error: (err as Error).message });
       throw err;

@@ -6,11 +6,13 @@ import { fromAppSubscription, fromResource, type EffectiveSubscription } from ".
 import { pubsubGrpcHandlers } from "./pubsub-grpc.js";
 import { registerPubSubHttp } from "./pubsub-http.js";
 import { SubscriptionManager } from "./subscription-manager.js";
+import { StreamingSubscriptions } from "./streaming-subscriptions.js";
 
 export const pubsubBlock: BlockFactory = (ctx) => {
   const log = ctx.rt.logger.child("pubsub");
   const manager = ctx.appChannel ? new SubscriptionManager(ctx.rt, ctx.pubsub, ctx.appChannel) : undefined;
-  if (manager) ctx.metadata.sources.subscriptions = () => manager.list();
+  const streaming = new StreamingSubscriptions(ctx.pubsub, log);
+  ctx.metadata.sources.subscriptions = () => [...(manager?.list() ?? []), ...streaming.list()];
 
   async function effectiveSubscriptions(): Promise<EffectiveSubscription[]> {
     const out: EffectiveSubscription[] = [];
@@ -50,7 +52,7 @@ export const pubsubBlock: BlockFactory = (ctx) => {
   return {
     name: "pubsub",
     http: (r) => registerPubSubHttp(r, ctx.pubsub),
-    grpc: pubsubGrpcHandlers(ctx.pubsub),
+    grpc: { ...pubsubGrpcHandlers(ctx.pubsub), SubscribeTopicEventsAlpha1: streaming.handler() as never },
     appReady: manager
       ? async () => {
           await manager.set(await effectiveSubscriptions());

@@ -1,0 +1,21 @@
+import { startKubeApi } from "../test/kube-api/server.js";
+import { installDaprCrds, readyCondition } from "../test/e2e-k8s/operator-harness.js";
+import { OperatorKubeClient } from "../operator/kube-client.js";
+import { startOperator } from "../operator/operator.js";
+import { silentLogger } from "../sidecar/log/logger.js";
+const api = await startKubeApi({ controllers: false, namespaces: ["b", "dapr-system"] });
+await installDaprCrds(api);
+const orig = OperatorKubeClient.prototype.patchStatus;
+let total = 0, n = 0, inflight = 0, maxIn = 0;
+OperatorKubeClient.prototype.patchStatus = async function (...a: any[]) { const t = performance.now(); inflight++; maxIn = Math.max(maxIn, inflight); try { return await (orig as any).apply(this, a); } finally { inflight--; total += performance.now() - t; n++; } };
+const op = startOperator({ kc: api.kubeConfig(), logger: silentLogger, namespace: "dapr-system", identity: "x", leaderElection: false, leaseName: "l", leaseDurationMs: 2000, renewDeadlineMs: 1000, retryPeriodMs: 200, workers: 16 });
+await op.synced;
+const N = Number(process.argv[2] ?? 300);
+const t0 = performance.now();
+let cpu = process.cpuUsage();
+for (let i = 0; i < N; i++) void api.create({ apiVersion: "dapr.io/v1alpha1", kind: "Component", metadata: { name: `s${i}`, namespace: "b" }, spec: { type: "state.redis", version: "v1", metadata: [{ name: "redisHost", value: "x" }] } } as any);
+console.log("created", (performance.now() - t0).toFixed(0));
+for (;;) { const r = api.list("dapr.io/v1alpha1", "Component", "b").filter((c) => readyCondition(c)?.status === "True").length; if (r === N) break; await new Promise((r) => setTimeout(r, 20)); }
+const u = process.cpuUsage(cpu);
+console.log("all ready", (performance.now() - t0).toFixed(0), "patches", n, "avg ms", (total / n).toFixed(1), "max inflight", maxIn, "cpu ms", ((u.user + u.system) / 1000).toFixed(0));
+await op.stop(); await api.stop(); process.exit(0);
