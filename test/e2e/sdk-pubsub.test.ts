@@ -23,7 +23,7 @@ for (const appProtocol of [CommunicationProtocolEnum.HTTP, CommunicationProtocol
   describe(`SDK pub/sub with a ${label}`, () => {
     let sidecar: SidecarProcess;
     let server: DaprServer;
-    const received: Record<string, unknown[]> = { orders: [], urgent: [], dead: [], raw: [], flaky: [] };
+    const received: Record<string, unknown[]> = { orders: [], urgent: [], dead: [], raw: [], flaky: [], bulk: [] };
     let flakyCalls = 0;
 
     beforeAll(async () => {
@@ -59,6 +59,7 @@ for (const appProtocol of [CommunicationProtocolEnum.HTTP, CommunicationProtocol
         if (flakyCalls === 1) return DaprPubSubStatusEnum.RETRY;
         received.flaky!.push(data);
       });
+      await server.pubsub.subscribeBulk("pubsub", "bulk-topic", async (data: unknown) => { received.bulk!.push(data); }, { maxMessagesCount: 10, maxAwaitDurationMs: 200 });
       await server.start();
       await sidecar.ready();
     });
@@ -109,9 +110,15 @@ for (const appProtocol of [CommunicationProtocolEnum.HTTP, CommunicationProtocol
       await until(() => received.orders!.filter((d: any) => String(d.order_id).startsWith(tag)).length === 2 || undefined);
     });
 
+    it("delivers to a bulk subscription", async () => {
+      const client = new DaprClient({ daprHost: "127.0.0.1", daprPort: String(sidecar.httpPort), logger: quiet });
+      for (let i = 0; i < 5; i++) await client.pubsub.publish("pubsub", "bulk-topic", { i });
+      await until(() => received.bulk!.length >= 5 || undefined);
+    });
+
     it("lists its subscriptions in the metadata API", async () => {
       const md = (await (await sidecar.http("/v1.0/metadata")).json()) as { subscriptions: { topic: string; rules?: unknown[] }[] };
-      expect(md.subscriptions.map((s) => s.topic).sort()).toEqual(["flaky", "orders", "payments", "payments-dead", "raw"]);
+      expect(md.subscriptions.map((s) => s.topic).sort()).toEqual(["bulk-topic", "flaky", "orders", "payments", "payments-dead", "raw"]);
     });
   });
 }

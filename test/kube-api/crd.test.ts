@@ -106,6 +106,39 @@ describe("schema validation", () => {
   });
 });
 
+describe("CEL validation rules", () => {
+  it("refuses objects that break an x-kubernetes-validations rule, and enforces transition rules on update", async () => {
+    const crd = structuredClone(widgetCrd) as any;
+    crd.metadata.name = "gizmos.example.com";
+    crd.spec.names = { plural: "gizmos", kind: "Gizmo" };
+    for (const v of crd.spec.versions) {
+      v.schema.openAPIV3Schema.properties.spec["x-kubernetes-validations"] = [
+        { rule: "self.size <= 10", message: "size must be at most 10" },
+        { rule: "self.color == oldSelf.color", message: "color is immutable" },
+      ];
+    }
+    expect((await c.call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)).status).toBe(201);
+    const gp = "/apis/example.com/v1/namespaces/default/gizmos";
+    const gizmo = (name: string, size: number, color = "red") => ({ apiVersion: "example.com/v1", kind: "Gizmo", metadata: { name }, spec: { size, color } });
+    const big = await c.call("POST", gp, gizmo("big", 11));
+    expect(big.status).toBe(422);
+    expect(big.body.message).toBe('Gizmo.example.com "big" is invalid: spec: Invalid value: "object": size must be at most 10');
+    expect((await c.call("POST", gp, gizmo("ok", 3))).status).toBe(201);
+    const recolor = await c.call("PATCH", `${gp}/ok`, { spec: { color: "blue" } }, "application/merge-patch+json");
+    expect(recolor.status).toBe(422);
+    expect(recolor.body.details.causes[0].message).toContain("color is immutable");
+    expect((await c.call("PATCH", `${gp}/ok`, { spec: { size: 4 } }, "application/merge-patch+json")).status).toBe(200);
+
+    const broken = structuredClone(crd);
+    broken.metadata.name = "doodads.example.com";
+    broken.spec.names = { plural: "doodads", kind: "Doodad" };
+    broken.spec.versions[0].schema.openAPIV3Schema.properties.spec["x-kubernetes-validations"] = [{ rule: "self.size <" }];
+    const r = await c.call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", broken);
+    expect(r.status).toBe(422);
+    expect(r.body.message).toContain("compilation failed");
+  });
+});
+
 describe("status subresource", () => {
   it("drops status on create and on main-endpoint updates; /status changes only status", async () => {
     const created = (await c.call("POST", wp, { ...widget("st"), status: { observedGeneration: 9 } })).body;
