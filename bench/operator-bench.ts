@@ -6,6 +6,7 @@
 //   npx tsx bench/operator-bench.ts [count]
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
@@ -22,6 +23,9 @@ export interface OperatorBenchResult {
   createMs: number;
   /** The operator process's resident memory after the run. */
   operatorRssBytes: number;
+  /** CPU time (user+system) the operator process spent from the first create to all Ready: unlike wall time, not inflated by other load. */
+  operatorCpuMs: number;
+  loadAverage: number;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -31,6 +35,12 @@ function operatorCommand(): { cmd: string; args: string[] } {
   const compiled = path.join(here, "..", "cli", "main.js");
   if (here.includes(`${path.sep}dist${path.sep}`) && existsSync(compiled)) return { cmd: process.execPath, args: [compiled] };
   return { cmd: process.execPath, args: ["--import", "tsx", path.join(here, "..", "cli", "main.ts")] };
+}
+
+/** utime+stime of a process, in ms (clock ticks are 100 Hz on Linux). */
+function cpuMsOf(child: ChildProcess): number {
+  const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function rssOf(child: ChildProcess): number {
@@ -62,6 +72,7 @@ export async function runOperatorBench(count = 1000): Promise<OperatorBenchResul
       await new Promise((res) => setTimeout(res, 50));
     }
 
+    const cpuBefore = cpuMsOf(child);
     const started = performance.now();
     await Promise.all(
       Array.from({ length: count }, (_, i) =>
@@ -84,7 +95,7 @@ export async function runOperatorBench(count = 1000): Promise<OperatorBenchResul
       await new Promise((res) => setTimeout(res, 20));
     }
     const allReadyMs = performance.now() - started;
-    return { count, allReadyMs, createMs, operatorRssBytes: rssOf(child) };
+    return { count, allReadyMs, createMs, operatorRssBytes: rssOf(child), operatorCpuMs: cpuMsOf(child) - cpuBefore, loadAverage: os.loadavg()[0]! };
   } finally {
     child?.kill("SIGTERM");
     await client.close();
@@ -93,7 +104,7 @@ export async function runOperatorBench(count = 1000): Promise<OperatorBenchResul
 }
 
 export function formatOperatorBench(r: OperatorBenchResult): string {
-  return `operator: ${r.count} Components created at once, all Ready in ${(r.allReadyMs / 1000).toFixed(2)} s (creates sent in ${(r.createMs / 1000).toFixed(2)} s); operator RSS ${(r.operatorRssBytes / 1024 / 1024).toFixed(1)} MiB`;
+  return `operator: ${r.count} Components created at once, all Ready in ${(r.allReadyMs / 1000).toFixed(2)} s (creates sent in ${(r.createMs / 1000).toFixed(2)} s); operator RSS ${(r.operatorRssBytes / 1024 / 1024).toFixed(1)} MiB, operator CPU ${(r.operatorCpuMs / 1000).toFixed(2)} s (load average ${r.loadAverage.toFixed(1)})`;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

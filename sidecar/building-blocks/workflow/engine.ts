@@ -93,6 +93,8 @@ export class WorkflowEngine {
   private readonly listeners = new Map<string, Set<(m: InstanceMetadata | undefined) => void>>();
   private readonly activityStarted = new Map<string, number>();
   private readonly hostLiveness = new Map<string, { alive: boolean; checkedAt: number }>();
+  /** ETag reads started right after a save, so the next write of the instance need not wait for one. */
+  private readonly etagFetches = new Map<string, Promise<void>>();
   private sweepTimer?: NodeJS.Timeout;
   private stopped = false;
   private readonly leaseMs: number;
@@ -144,25 +146,39 @@ export class WorkflowEngine {
     await this.index.add(id);
     const started = Date.now();
     await this.serial(id, async () => {
-      const existing = await this.store.loadMeta(id);
-      if (existing && !isTerminal(existing.meta.status)) throw Errors.workflowAlreadyExists(id);
-      const now = Date.now();
-      const executionId = randomUUID();
-      const meta: InstanceMetadata = {
-        instanceId: id, name: req.name, executionId, status: "ORCHESTRATION_STATUS_PENDING",
-        createdAt: now, lastUpdatedAt: now, input: req.input, inbox: [], historyLength: 0, version: (existing?.meta.version ?? 0) + 1,
-        owner: this.me, parent: req.parent, startAt: req.startAt,
-      };
-      meta.inbox.push(newEvent("executionStarted", {
-        name: req.name, input: sv(req.input), orchestrationInstance: { instanceId: id, executionId: sv(executionId) },
-        parentInstance: req.parent, scheduledStartTimestamp: req.startAt ? timestamp(req.startAt) : undefined,
-      }, -1, now));
-      const state: InstanceState = { meta, history: [] };
-      this.dropLocal(id);
-      await this.store.save(state, { create: !existing, expectedEtag: existing?.etag, firstNewIndex: 0, previousLength: existing?.meta.historyLength ?? 0 });
-      this.cache.set(id, state);
-      this.notify(id, meta);
-      this.activate(state);
+      // Optimistic: most ids are new, so try a create-only write first and read only when it collides.
+      let existing: Awaited<ReturnType<WorkflowStore["loadMeta"]>> | "unknown" = this.cache.has(id) ? "unknown" : undefined;
+      for (;;) {
+        if (existing === "unknown") existing = await this.store.loadMeta(id);
+        if (existing && !isTerminal(existing.meta.status)) throw Errors.workflowAlreadyExists(id);
+        const now = Date.now();
+        const executionId = randomUUID();
+        const meta: InstanceMetadata = {
+          instanceId: id, name: req.name, executionId, status: "ORCHESTRATION_STATUS_PENDING",
+          createdAt: now, lastUpdatedAt: now, input: req.input, inbox: [], historyLength: 0, version: (existing?.meta.version ?? 0) + 1,
+          owner: this.me, parent: req.parent, startAt: req.startAt,
+        };
+        meta.inbox.push(newEvent("executionStarted", {
+          name: req.name, input: sv(req.input), orchestrationInstance: { instanceId: id, executionId: sv(executionId) },
+          parentInstance: req.parent, scheduledStartTimestamp: req.startAt ? timestamp(req.startAt) : undefined,
+        }, -1, now));
+        const state: InstanceState = { meta, history: [] };
+        try {
+          await this.store.save(state, { create: !existing, expectedEtag: existing?.etag, firstNewIndex: 0, previousLength: existing?.meta.historyLength ?? 0 });
+        } catch (err) {
+          if (err instanceof ConcurrentUpdateError && !existing) {
+            existing = "unknown";
+            continue;
+          }
+          throw err;
+        }
+        this.dropLocal(id);
+        this.cache.set(id, state);
+        this.prefetchEtag(state);
+        this.notify(id, meta);
+        this.activate(state);
+        return;
+      }
     });
     workflowMetrics.operation(this.o.appId, "create_workflow", true, Date.now() - started);
     return id;
@@ -426,7 +442,12 @@ export class WorkflowEngine {
         }
         next.etag = undefined; // the store does not return the new ETag; read it before the next write
         if (continued) this.dropLocal(id);
-        if (next.meta.owner === this.me) this.cache.set(id, next); else this.cache.delete(id);
+        if (next.meta.owner === this.me) {
+          this.cache.set(id, next);
+          this.prefetchEtag(next);
+        } else {
+          this.cache.delete(id);
+        }
         this.notify(id, next.meta);
         if (op !== "orchestrator_turn" && op !== "activity_result" && op !== "timer") workflowMetrics.operation(this.o.appId, op, true, Date.now() - started);
         this.afterCommit(next, change.effects ?? {});
@@ -435,8 +456,19 @@ export class WorkflowEngine {
     });
   }
 
+  private prefetchEtag(s: InstanceState): void {
+    const id = s.meta.instanceId;
+    const p = this.store.loadMeta(id).then((m) => {
+      if (m && this.cache.get(id) === s && m.meta.version === s.meta.version) s.etag = m.etag;
+    }, () => {}).finally(() => {
+      if (this.etagFetches.get(id) === p) this.etagFetches.delete(id);
+    });
+    this.etagFetches.set(id, p);
+  }
+
   /** The instance as last committed, with a valid ETag for the next write. */
   private async current(id: string): Promise<InstanceState | undefined> {
+    await this.etagFetches.get(id);
     const cached = this.cache.get(id);
     if (cached?.etag !== undefined) return cached;
     if (cached) {
