@@ -14,7 +14,7 @@ import { Agent, request } from "undici";
 import { daprProto, lookup } from "../sidecar/api/grpc/protos.js";
 import { services } from "../test/support/services.js";
 import { closedLoop, formatChecks, merge, ms, percentile, type Check, type LoadResult } from "./bench-stats.js";
-import { startBenchSidecar } from "./bench-sidecar.js";
+import { cpuTimeMs, startBenchSidecar } from "./bench-sidecar.js";
 
 export interface LockBenchOptions {
   inFlight?: number;
@@ -100,10 +100,19 @@ export async function runLockBench(o: LockBenchOptions = {}): Promise<LockBenchR
     for (const fn of [direct, viaGrpc, viaHttp]) await closedLoop(fn, inFlight, 500);
 
     const results = { direct: [] as LoadResult[], grpc: [] as LoadResult[], http: [] as LoadResult[] };
+    // The sidecar's CPU per round trip does not depend on other load on the machine, unlike latency.
+    const cpu = { grpc: 0, http: 0 };
+    const pid = sidecar.proc.pid!;
+    const measuredCpu = async (side: "grpc" | "http", fn: () => Promise<void>) => {
+      const before = cpuTimeMs(pid);
+      const r = await closedLoop(fn, inFlight, roundMs);
+      cpu[side] += cpuTimeMs(pid) - before;
+      return r;
+    };
     for (let i = 0; i < rounds; i++) {
       results.direct.push(await closedLoop(direct, inFlight, roundMs));
-      results.grpc.push(await closedLoop(viaGrpc, inFlight, roundMs));
-      results.http.push(await closedLoop(viaHttp, inFlight, roundMs));
+      results.grpc.push(await measuredCpu("grpc", viaGrpc));
+      results.http.push(await measuredCpu("http", viaHttp));
     }
     const d = merge(results.direct);
     const g = merge(results.grpc);
@@ -119,6 +128,7 @@ export async function runLockBench(o: LockBenchOptions = {}): Promise<LockBenchR
       `${name.padEnd(22)} p50 ${ms(p(r, 50))}  p99 ${ms(p(r, 99))}  ${Math.round(r.throughput)} round trips/s  (${r.latenciesMs.length}, ${r.errors} errors)`;
     const report = formatChecks(`lock acquire + release on lock.redis, ${inFlight} in flight, ${rounds} x ${roundMs} ms rounds per side`, [
       row("ioredis SET NX + Lua", d), row("sidecar gRPC", g), row("sidecar HTTP", h),
+      `sidecar CPU per round trip: gRPC ${ms(cpu.grpc / g.latenciesMs.length)}, HTTP ${ms(cpu.http / h.latenciesMs.length)}`,
     ], checks);
     return { direct: d, grpc: g, http: h, checks, report };
   } finally {

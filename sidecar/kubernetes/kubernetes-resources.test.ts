@@ -22,7 +22,9 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  console.log("open watches", api.openWatches(), api.requests.slice(-5));
+  const n = api.requests.length;
+  await new Promise((r) => setTimeout(r, 2000));
+  console.log("open watches", api.openWatches(), api.requests.slice(n));
   await api?.stop();
 });
 

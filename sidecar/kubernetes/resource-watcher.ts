@@ -11,6 +11,7 @@ import { CustomObjectsApi, makeInformer, type Informer, type KubeConfig, type Ku
 import type { Logger } from "../log/logger.js";
 import { collectionPath, watchedKinds, type WatchedKind } from "./dapr-kinds.js";
 import { backoffMs, sleep } from "./retry.js";
+import { stoppableWatchConfig } from "./stoppable-watch-config.js";
 
 export type ChangeType = "add" | "update" | "delete";
 
@@ -30,6 +31,7 @@ interface KindWatch {
 export class ResourceWatcher {
   private readonly watches: KindWatch[] = [];
   private readonly stopped = new AbortController();
+  private readonly watchConfig;
   private listener?: ChangeListener;
   // Changes after the sync but before a listener is attached (while the
   // initial components initialise) wait here rather than being lost.
@@ -41,7 +43,9 @@ export class ResourceWatcher {
     private readonly namespace: string,
     private readonly logger: Logger,
     private readonly kinds: WatchedKind[] = ["Component", "Subscription", "Resiliency"],
-  ) {}
+  ) {
+    this.watchConfig = stoppableWatchConfig(kc);
+  }
 
   /** Receives every change after `synced()`; one listener. */
   onChange(fn: ChangeListener): void {
@@ -59,7 +63,7 @@ export class ResourceWatcher {
     for (const kind of this.kinds) {
       const k = watchedKinds[kind];
       const list = () => api.listNamespacedCustomObject({ group: k.group, version: k.version, namespace: this.namespace, plural: k.plural });
-      const informer = makeInformer<KubernetesObject>(this.kc, collectionPath(k, this.namespace), list);
+      const informer = makeInformer<KubernetesObject>(this.watchConfig.config, collectionPath(k, this.namespace), list);
       const w: KindWatch = { kind, informer, synced: false, errors: 0, restarting: false, again: false };
       informer.on("error", (err: unknown) => {
         w.errors++;
@@ -80,6 +84,8 @@ export class ResourceWatcher {
       for (let attempt = 0; !aborted(); attempt++) {
         const before = w.errors;
         await w.informer.start();
+        // start() may have opened a watch after stop() was called: close it again.
+        if (aborted()) return void (await w.informer.stop());
         if (w.errors === before && resourceVersionOf(w.informer) !== "") {
           w.synced = true;
           return;
@@ -101,6 +107,7 @@ export class ResourceWatcher {
 
   async stop(): Promise<void> {
     this.stopped.abort();
+    this.watchConfig.close();
     await Promise.allSettled(this.watches.map((w) => w.informer.stop()));
   }
 
@@ -118,6 +125,7 @@ export class ResourceWatcher {
         const before = w.errors;
         w.again = false;
         await w.informer.start();
+        if (this.stopped.signal.aborted) return void (await w.informer.stop());
         if (w.errors === before) return;
       }
     } finally {

@@ -163,7 +163,7 @@ interface Instance {
 
 async function startInstanceSidecar(inst: Instance): Promise<void> {
   inst.sidecar = await startSidecar({
-    appId, resourcesPaths: [resDir], args: ["--app-port", String(inst.appPort), "--dapr-graceful-shutdown-seconds", "10"], env: { NAMESPACE: namespace },
+    appId, resourcesPaths: [resDir], args: ["--app-port", String(inst.appPort), "--dapr-graceful-shutdown-seconds", "10", "--log-level", "debug"], env: { NAMESPACE: namespace },
   });
   await waitHosting(inst.sidecar);
 }
@@ -270,9 +270,12 @@ describe("actor placement across two instances (Redis)", () => {
       await b.sidecar!.stop();
       await startInstanceSidecar(b);
     })();
-    const results = await pool(calls, 200, async () => (await call(a.sidecar!, id, "incr")).status);
+    const results = await pool(calls, 200, async () => {
+      const r = await call(a.sidecar!, id, "incr");
+      return r.status === 200 ? "ok" : `${r.status} ${await r.text()}`;
+    });
     await churn;
-    expect(results.filter((s) => s !== 200)).toEqual([]);
+    expect(results.filter((s) => s !== "ok").slice(0, 3)).toEqual([]);
     expect(world.violations).toEqual([]);
     const owner = (await (await call(a.sidecar!, id, "load")).json()) as { instance: string };
     const count = await (owner.instance === "A" ? a : b).sidecar!.http(`/v1.0/actors/${TYPE}/${id}/state/count`);

@@ -142,7 +142,11 @@ describe("mutating admission", () => {
       return ps.length === 2 ? ps : undefined;
     }, 5000, "two pods");
     for (const p of pods) expect(p.metadata.labels?.mutated).toBe("yes");
-    expect(urlHook.reviews.filter((x) => x.review.request.object.metadata.annotations?.["dapr.io/enabled"] === "true")).toHaveLength(2);
+    const sent = urlHook.reviews.filter((x) => x.review.request.object.metadata.annotations?.["dapr.io/enabled"] === "true");
+    expect(sent).toHaveLength(2);
+    // As with ReplicaSet-made pods, the webhook sees generateName and no name yet.
+    expect(sent[0].review.request.name).toBe("");
+    expect(sent[0].review.request.object.metadata.generateName).toMatch(/^injected-[a-z0-9]{10}-$/);
   });
 
   it("refuses the write when the webhook's certificate is not signed by the caBundle (failurePolicy Fail)", async () => {

@@ -4,7 +4,7 @@
 // them), owned by the workload so garbage collection removes them with it.
 // ReplicaSets are skipped: Deployments own their Pods directly.
 import { createHash } from "node:crypto";
-import { randomSuffix, resourceKey, type KubeApiCore, type Target } from "./api-core.js";
+import { resourceKey, type KubeApiCore, type Target } from "./api-core.js";
 import type { KubeObject, StoreEvent } from "./object-store.js";
 import type { ResourceType } from "./resource-types.js";
 
@@ -113,9 +113,10 @@ export class WorkloadController {
     }
 
     // 3. Scale up.
-    const wanted = kind === "statefulsets"
-      ? Array.from({ length: replicas }, (_, i) => `${name}-${i}`).filter((n) => !current.some((p) => p.metadata.name === n))
-      : Array.from({ length: Math.max(0, replicas - current.length) }, () => `${name}-${hash}-${randomSuffix()}`);
+    // Deployment pods get generateName, as ReplicaSet pods do: admission webhooks see no name yet.
+    const wanted: { name?: string; generateName?: string }[] = kind === "statefulsets"
+      ? Array.from({ length: replicas }, (_, i) => `${name}-${i}`).filter((n) => !current.some((p) => p.metadata.name === n)).map((n) => ({ name: n }))
+      : Array.from({ length: Math.max(0, replicas - current.length) }, () => ({ generateName: `${name}-${hash}-` }));
     for (const podName of wanted) {
       const pod = this.podFromTemplate(workload, template, podName, hashLabel, hash, kind);
       const created = await this.core.create(podTarget(), pod);
@@ -139,15 +140,15 @@ export class WorkloadController {
     await this.core.update({ type: workloadType, version: "v1", namespace: ns, name, subresource: "status" }, { ...latest, status } as KubeObject);
   }
 
-  private podFromTemplate(workload: KubeObject, template: Obj, podName: string, hashLabel: string, hash: string, kind: string): KubeObject {
+  private podFromTemplate(workload: KubeObject, template: Obj, podName: { name?: string; generateName?: string }, hashLabel: string, hash: string, kind: string): KubeObject {
     const tmeta = (template.metadata ?? {}) as Obj;
     const labels: Record<string, string> = { ...((tmeta.labels ?? {}) as Record<string, string>), [hashLabel]: hash };
-    if (kind === "statefulsets") labels["statefulset.kubernetes.io/pod-name"] = podName;
+    if (kind === "statefulsets" && podName.name) labels["statefulset.kubernetes.io/pod-name"] = podName.name;
     return {
       apiVersion: "v1",
       kind: "Pod",
       metadata: {
-        name: podName,
+        ...podName,
         namespace: workload.metadata.namespace,
         labels,
         ...(tmeta.annotations ? { annotations: structuredClone(tmeta.annotations as Record<string, string>) } : {}),

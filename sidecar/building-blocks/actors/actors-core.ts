@@ -234,7 +234,8 @@ export class ActorsCore {
 
   private requireHostedHere(type: string, id: string): void {
     if (!type || !id) throw Errors.malformedRequest("actor type and id are required");
-    if (this.table.lookup(type, id)?.id !== this.selfId) throw Errors.actorInstanceMissing();
+    // An actor draining here after a table change still owns its state until it deactivates.
+    if (this.table.lookup(type, id)?.id !== this.selfId && !this.host?.isActive(type, id)) throw Errors.actorInstanceMissing();
   }
 
   private requireTypeHostedByApp(type: string): void {
