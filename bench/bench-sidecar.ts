@@ -41,7 +41,8 @@ export async function startBenchSidecar(appId: string, args: string[] = []): Pro
     ...prof, benchCliPath, "sidecar", "--app-id", appId, "--log-level", "warn",
     "--dapr-http-port", String(httpPort), "--dapr-grpc-port", String(grpcPort), "--metrics-port", String(metricsPort),
     ...args,
-  ], { env: { ...process.env, DAPR_TS_HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
+  // A benchmark that runs several sidecars which must find each other sets DAPR_TS_HOME itself.
+  ], { env: { ...process.env, DAPR_TS_HOME: process.env.DAPR_TS_HOME ?? home }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   proc.stdout!.on("data", (d) => (output += d));
   proc.stderr!.on("data", (d) => (output += d));

@@ -17,15 +17,18 @@ interface Bench {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** The injector benchmark is another module; it is included when it exists. */
+/** A benchmark module written elsewhere; included when its compiled file exists. */
+async function optionalModule(base: string): Promise<Record<string, unknown> | undefined> {
+  const file = [`${base}.js`, `${base}.ts`].map((f) => path.join(here, f)).find((f) => existsSync(f));
+  return file ? ((await import(pathToFileURL(file).href)) as Record<string, unknown>) : undefined;
+}
+
 async function injectorBench(): Promise<Bench | undefined> {
-  const file = ["injector-bench.js", "injector-bench.ts"].map((f) => path.join(here, f)).find((f) => existsSync(f));
-  if (!file) return undefined;
-  const mod = (await import(pathToFileURL(file).href)) as {
+  const mod = (await optionalModule("injector-bench")) as {
     runInjectorBench?: () => Promise<{ p99Ms: number } & Record<string, unknown>>;
     formatInjectorBench?: (r: any) => string;
-  };
-  if (!mod.runInjectorBench) return undefined;
+  } | undefined;
+  if (!mod?.runInjectorBench) return undefined;
   return {
     name: "injector",
     run: async () => {
@@ -36,13 +39,25 @@ async function injectorBench(): Promise<Bench | undefined> {
   };
 }
 
+async function invokeBench(): Promise<Bench | undefined> {
+  const mod = (await optionalModule("invoke-bench")) as { runInvokeBench?: () => Promise<{ report: string; checks: Check[] }> } | undefined;
+  return mod?.runInvokeBench ? { name: "invoke", run: mod.runInvokeBench } : undefined;
+}
+
 async function main(): Promise<number> {
   const benches: Bench[] = [
     { name: "state", run: () => runStateBench() },
     { name: "startup", run: () => runStartupBench() },
   ];
-  const injector = await injectorBench();
-  if (injector) benches.push(injector);
+  // A module that fails to load is reported like a crashed benchmark; the others still run.
+  for (const [name, load] of [["invoke", invokeBench], ["injector", injectorBench]] as const) {
+    try {
+      const b = await load();
+      if (b) benches.push(b);
+    } catch (err) {
+      benches.push({ name, run: () => Promise.reject(err) });
+    }
+  }
 
   console.log(`dapr-ts benchmarks: node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(2)}`);
   const failed: string[] = [];

@@ -28,6 +28,8 @@ export interface ControllerOptions {
 
 export class Controller {
   private queue: WorkQueue;
+  /** Reconcile passes finished (any result), for tests and diagnostics. */
+  passes = 0;
   private running: Promise<void>[] = [];
   private readonly workers: number;
   private readonly logger: Logger;
@@ -46,6 +48,11 @@ export class Controller {
   /** Queues every key in the caches: a new leader checks everything once. */
   resync(): void {
     for (const key of this.reconciler.keys()) this.queue.add(key);
+  }
+
+  /** Keys waiting for a worker. */
+  get pending(): number {
+    return this.queue.length;
   }
 
   get isRunning(): boolean {
@@ -91,6 +98,7 @@ export class Controller {
         queue.addRateLimited(key);
       } finally {
         end();
+        this.passes++;
         queue.done(key);
         operatorMetrics.queueDepth.set({ controller: name }, queue.length);
       }

@@ -40,6 +40,10 @@ export interface RunningOperator {
   synced: Promise<void>;
   isSynced(): boolean;
   isLeader(): boolean;
+  /** Reconcile passes finished so far, over all controllers. */
+  passes(): number;
+  /** Keys waiting in all work queues. */
+  pending(): number;
   stop(): Promise<void>;
 }
 
@@ -148,11 +152,14 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     synced: allSynced,
     isSynced: () => synced,
     isLeader: () => leading,
+    passes: () => controllers.reduce((n, c) => n + c.passes, 0),
+    pending: () => controllers.reduce((n, c) => n + c.pending, 0),
     async stop() {
       stopping = true;
       await elector?.stop();
       await stopControllers();
       await Promise.all(informers.map((i) => i.stop()));
+      await client.close();
     },
   };
 }

@@ -22,9 +22,6 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  const n = api.requests.length;
-  await new Promise((r) => setTimeout(r, 2000));
-  console.log("open watches", api.openWatches(), api.requests.slice(n));
   await api?.stop();
 });
 
@@ -78,6 +75,22 @@ describe("KubernetesResources", () => {
     expect(set.configurations.map((c) => c.resource.metadata.name)).toEqual(["appconfig"]);
     expect(set.components.find((c) => c.resource.metadata.name === "store")!.source).toBe(`kubernetes Component ${ns}/store`);
     expect(kr.policies.provider.policyDefined("store", "component")).toBe(true);
+  });
+
+  it("leaves the built-in secret store out when disabled or when the namespace defines its own `kubernetes` Component", async () => {
+    const ns = await namespace();
+    const disabled = new KubernetesResources({ appId: "app1", namespace: ns, logger: silent, kubeConfig: api.kubeConfig(), builtinSecretStore: false });
+    const a = emptyResourceSet();
+    await disabled.load(a, new AbortController().signal);
+    await disabled.stop();
+    expect(names(a, "components")).toEqual([]);
+
+    await api.create(component(ns, "kubernetes", "secretstores.local.env"));
+    const own = resources(ns);
+    const b = emptyResourceSet();
+    await own.load(b, new AbortController().signal);
+    await own.stop();
+    expect(b.components.map((c) => c.resource.spec.type)).toEqual(["secretstores.local.env"]);
   });
 
   it("reports a missing --config Configuration by name and carries on with defaults", async () => {

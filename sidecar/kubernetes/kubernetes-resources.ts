@@ -13,7 +13,7 @@ import type { InitOptions } from "../components/initializer.js";
 import type { Logger } from "../log/logger.js";
 import { ResiliencyProvider } from "../resiliency/index.js";
 import type { ResourceSet, Sourced } from "../resources/types.js";
-import { builtinSecretStore } from "./builtin-secret-store.js";
+import { BUILTIN_SECRET_STORE, builtinSecretStore } from "./builtin-secret-store.js";
 import { configurationKind, toResource, type WatchedKind } from "./dapr-kinds.js";
 import { ResourceWatcher, type ChangeType } from "./resource-watcher.js";
 import { backoffMs, sleep } from "./retry.js";
@@ -81,10 +81,12 @@ export class KubernetesResources {
       if (warned++ % 10 === 0) this.log.warn("waiting for the Kubernetes API server", { error: why });
       else this.log.debug("waiting for the Kubernetes API server", { error: why });
     });
-    if (this.opts.builtinSecretStore ?? true) set.components.push(builtinSecretStore(this.opts.namespace));
     for (const kind of ["Component", "Subscription", "Resiliency"] as const) {
       for (const obj of this.watcher.list(kind)) this.upsert(set, kind, obj);
     }
+    // A Component of the namespace named `kubernetes` takes the built-in store's place, as in daprd.
+    const named = set.components.some((c) => c.resource.metadata.name === BUILTIN_SECRET_STORE);
+    if ((this.opts.builtinSecretStore ?? true) && !named) set.components.unshift(builtinSecretStore(this.opts.namespace));
     if (this.opts.configName) await this.loadConfiguration(set, this.opts.configName, signal);
     this.policies.swap(this.provider(set));
     this.log.info("resources loaded from the API server", {

@@ -57,8 +57,21 @@ function isAlive(pid: number): boolean {
 export class LocalRegistryResolver implements NameResolver {
   private readonly next = new Map<string, number>();
   private ownFile?: string;
+  private cache: { at: number; entries: RegistryEntry[] } | undefined;
 
-  constructor(private readonly dir: string) {}
+  /** Entries are re-read at most every `cacheMs`: resolution sits on every invocation's path. */
+  constructor(private readonly dir: string, private readonly cacheMs = 1000) {}
+
+  private entries(): RegistryEntry[] {
+    const now = Date.now();
+    if (!this.cache || now - this.cache.at > this.cacheMs) this.cache = { at: now, entries: liveEntries(this.dir) };
+    return this.cache.entries;
+  }
+
+  /** Forgets cached entries (e.g. after a call to a resolved address failed). */
+  invalidate(): void {
+    this.cache = undefined;
+  }
 
   async register(entry: Omit<RegistryEntry, "startedAt">): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
@@ -71,7 +84,12 @@ export class LocalRegistryResolver implements NameResolver {
   }
 
   async resolve(appId: string, namespace: string): Promise<ResolvedAddress> {
-    const matches = liveEntries(this.dir).filter((e) => e.appId === appId && (e.namespace === namespace || !namespace));
+    let matches = this.entries().filter((e) => e.appId === appId && (e.namespace === namespace || !namespace));
+    if (matches.length === 0) {
+      // A sidecar that started since the last read: look again before giving up.
+      this.invalidate();
+      matches = this.entries().filter((e) => e.appId === appId && (e.namespace === namespace || !namespace));
+    }
     if (matches.length === 0) throw new AppNotFoundError(appId, "no sidecar with this app id is running on this machine");
     matches.sort((a, b) => a.pid - b.pid);
     const i = (this.next.get(appId) ?? 0) % matches.length;

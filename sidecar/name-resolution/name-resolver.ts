@@ -12,6 +12,8 @@ export interface NameResolver {
   resolve(appId: string, namespace: string): Promise<ResolvedAddress>;
   /** Announces this sidecar (standalone resolvers); a no-op where the platform does it. */
   register?(entry: { appId: string; namespace: string; host: string; internalPort: number; httpPort: number; grpcPort: number; appPort?: number; pid: number }): Promise<void>;
+  /** Drops cached addresses, e.g. after a call to one of them failed. */
+  invalidate?(): void;
   close?(): Promise<void>;
 }
 

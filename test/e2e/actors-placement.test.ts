@@ -163,7 +163,7 @@ interface Instance {
 
 async function startInstanceSidecar(inst: Instance): Promise<void> {
   inst.sidecar = await startSidecar({
-    appId, resourcesPaths: [resDir], args: ["--app-port", String(inst.appPort), "--dapr-graceful-shutdown-seconds", "10", "--log-level", "debug"], env: { NAMESPACE: namespace },
+    appId, resourcesPaths: [resDir], args: ["--app-port", String(inst.appPort), "--dapr-graceful-shutdown-seconds", "10"], env: { NAMESPACE: namespace },
   });
   await waitHosting(inst.sidecar);
 }
@@ -210,7 +210,7 @@ describe("actor placement across two instances (Redis)", () => {
     [a, b] = await Promise.all([newInstance("A"), newInstance("B")]);
     // Both sidecars must see both hosts before the test relies on the spread.
     await new Promise((r) => setTimeout(r, 1500));
-  }, 60_000);
+  }, 150_000);
   afterAll(async () => {
     await Promise.all([a?.sidecar?.stop(), b?.sidecar?.stop()]);
     for (const i of [a, b]) i?.app.close();
@@ -255,7 +255,7 @@ describe("actor placement across two instances (Redis)", () => {
 
     await startInstanceSidecar(b);
     await new Promise((r) => setTimeout(r, 1500));
-  }, 60_000);
+  }, 150_000);
 
   it("never activates one id twice while an instance leaves and rejoins, and loses no call", async () => {
     // An id placed on B, so it moves B -> A -> B during the test.
@@ -280,7 +280,7 @@ describe("actor placement across two instances (Redis)", () => {
     const owner = (await (await call(a.sidecar!, id, "load")).json()) as { instance: string };
     const count = await (owner.instance === "A" ? a : b).sidecar!.http(`/v1.0/actors/${TYPE}/${id}/state/count`);
     expect(await count.json()).toBe(total);
-  }, 60_000);
+  }, 150_000);
 
   it("a counter actor incremented 10,000 times concurrently ends at exactly 10,000", async () => {
     const id = uniqueName("counter");
@@ -290,7 +290,7 @@ describe("actor placement across two instances (Redis)", () => {
     const count = await (owner.instance === "A" ? a : b).sidecar!.http(`/v1.0/actors/${TYPE}/${id}/state/count`);
     expect(await count.json()).toBe(10_000);
     expect(world.violations).toEqual([]);
-  }, 60_000);
+  }, 150_000);
 
   it("times out a call to an app that never answers, under the resiliency policy, and leaves the actor unlocked", async () => {
     const id = uniqueName("hang");

@@ -4,12 +4,14 @@
 // and a gRPC stream within 1 s; unsubscribing stops delivery; bad input
 // answers Dapr's codes.
 import { CommunicationProtocolEnum, DaprClient } from "@dapr/dapr";
+import * as grpc from "@grpc/grpc-js";
 import { Redis } from "ioredis";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { daprProto, lookup } from "../../sidecar/api/grpc/protos.js";
 import { startSidecar, type SidecarProcess } from "../support/sidecar-process.js";
 import { freePort, services, uniqueName } from "../support/services.js";
 
@@ -127,6 +129,23 @@ spec:
     await redis.set(k("size"), "medium||9");
     await new Promise((res) => setTimeout(res, 500));
     expect(seen.length).toBe(before);
+  });
+
+  it("opens a raw gRPC stream with the id first, and ends the subscription when the client cancels", async () => {
+    const Client = lookup<grpc.ServiceClientConstructor>(daprProto(), "dapr.proto.runtime.v1.Dapr");
+    const client = new Client(`127.0.0.1:${sidecar.grpcPort}`, grpc.credentials.createInsecure()) as grpc.Client & Record<string, any>;
+    const stream: grpc.ClientReadableStream<{ id: string; items: Record<string, unknown> }> = client["SubscribeConfigurationAlpha1"]({ store_name: "configstore", keys: [k("color")] });
+    stream.on("error", () => {});
+    const first = await new Promise<{ id: string; items: Record<string, unknown> }>((resolve) => stream.once("data", resolve));
+    expect(first.id).toBeTruthy();
+    expect(first.items).toEqual({});
+    stream.cancel();
+    // Once the server sees the cancellation the id is gone: unsubscribing it again fails.
+    // (One attempt only: a successful unsubscribe here would itself remove the id.)
+    await new Promise((res) => setTimeout(res, 1_000));
+    const again = await sidecar.http(`/v1.0/configuration/configstore/${first.id}/unsubscribe`);
+    expect(again.status).toBe(500);
+    client.close();
   });
 
   it("answers Dapr's codes for bad input", async () => {

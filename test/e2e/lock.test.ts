@@ -40,7 +40,8 @@ describe("lock API across two sidecars", () => {
   beforeAll(async () => {
     const res = lockResources();
     // Two replicas of one app: the default keyPrefix (appid) makes them share lock keys.
-    [a, b] = await Promise.all([startSidecar({ appId, resourcesPaths: [res] }), startSidecar({ appId, resourcesPaths: [res] })]);
+    a = await startSidecar({ appId, resourcesPaths: [res] });
+    b = await startSidecar({ appId, resourcesPaths: [res] });
     viaHttp = new DaprClient({ daprHost: "127.0.0.1", daprPort: String(a.httpPort), communicationProtocol: CommunicationProtocolEnum.HTTP, logger: quiet });
     viaGrpc = new DaprClient({ daprHost: "127.0.0.1", daprPort: String(b.grpcPort), communicationProtocol: CommunicationProtocolEnum.GRPC, logger: quiet });
   }, 60_000);

@@ -7,7 +7,7 @@ import { DaprWorkflowClient, WorkflowRuntime, WorkflowRuntimeStatus, type Workfl
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSidecar, type SidecarProcess } from "../support/sidecar-process.js";
 import { uniqueName } from "../support/services.js";
-import { muteSdkConsole, redisActorStoreDir, sdkOptions, until } from "./workflow-support.js";
+import { json, muteSdkConsole, redisActorStoreDir, sdkOptions, until } from "./workflow-support.js";
 
 let unmute: () => void;
 beforeAll(() => { unmute = muteSdkConsole(); });
@@ -91,7 +91,7 @@ describe("a worker that disconnects in the middle of an activity", () => {
       const id = await client.scheduleNewWorkflow("redelivery", "job-1");
       await until(() => startedOnFirst === 1, 15_000, "activity started on the first worker");
       stopping1 = runtime1.stop(); // closes its stream while the activity is still running
-      await until(async () => (await (await sc.http("/v1.0/metadata")).json()).workflows?.connectedWorkers === 0, 10_000, "first worker gone");
+      await until(async () => (await json(sc.http("/v1.0/metadata"))).workflows?.connectedWorkers === 0, 10_000, "first worker gone");
       await runtime2.start();
       const state = await client.waitForWorkflowCompletion(id, true, 30);
       expect(state?.runtimeStatus).toBe(WorkflowRuntimeStatus.COMPLETED);

@@ -7,11 +7,13 @@ import * as grpc from "@grpc/grpc-js";
 import { DaprWorkflowClient, WorkflowRuntime, WorkflowRuntimeStatus, type WorkflowActivityContext, type WorkflowContext } from "@dapr/dapr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { daprProto, lookup } from "../../sidecar/api/grpc/protos.js";
+import { main as historyCommand } from "../../cli/workflow-command.js";
 import { startSidecar, type SidecarProcess } from "../support/sidecar-process.js";
 import { uniqueName } from "../support/services.js";
-import { muteSdkConsole, redisActorStoreDir, sdkOptions, until } from "./workflow-support.js";
+import { json, muteSdkConsole, redisActorStoreDir, sdkOptions, until } from "./workflow-support.js";
 
 let sidecar: SidecarProcess;
+let resourcesDir: string;
 let runtime: WorkflowRuntime;
 let client: DaprWorkflowClient;
 let unmute: () => void;
@@ -94,7 +96,8 @@ function opts() {
 
 beforeAll(async () => {
   unmute = muteSdkConsole();
-  sidecar = await startSidecar({ appId: uniqueName("wf-sdk"), resourcesPaths: [redisActorStoreDir()] });
+  resourcesDir = redisActorStoreDir();
+  sidecar = await startSidecar({ appId: uniqueName("wf-sdk"), resourcesPaths: [resourcesDir] });
   runtime = new WorkflowRuntime(opts());
   for (const w of [threeSteps, fanOut, waitsForApproval, napThenGreet, catchesFailure, failsOnActivity, child, parent, waitingChild, parentOfWaiter, counter, suspendable]) runtime.registerWorkflow(w);
   for (const a of [double, greet, square, explode, count]) runtime.registerActivity(a);
@@ -117,7 +120,7 @@ describe("workflows with the official SDK", () => {
     expect(JSON.parse(state!.serializedOutput!)).toBe(40);
     const r = await sidecar.http(`/v1.0/workflows/dapr/${id}`);
     expect(r.status).toBe(200);
-    const body = await r.json();
+    const body = await json(r);
     expect(body).toMatchObject({ instanceID: id, workflowName: "threeSteps", runtimeStatus: "COMPLETED" });
     expect(body.properties["dapr.workflow.output"]).toBe("40");
     expect(body.properties["dapr.workflow.input"]).toBe("5");
@@ -198,7 +201,7 @@ describe("workflows with the official SDK", () => {
     expect(await client.getWorkflowState(id, false)).toBeUndefined();
     const r = await sidecar.http(`/v1.0/workflows/dapr/${id}`);
     expect(r.status).toBe(404);
-    expect((await r.json()).errorCode).toBe("ERR_INSTANCE_ID_NOT_FOUND");
+    expect((await json(r)).errorCode).toBe("ERR_INSTANCE_ID_NOT_FOUND");
   });
 
   it("terminates child workflows with their parent", async () => {
@@ -211,13 +214,37 @@ describe("workflows with the official SDK", () => {
   });
 });
 
+describe("dapr-ts workflow history", () => {
+  it("prints a finished workflow's history as a timeline, read from the state store", async () => {
+    const id = await client.scheduleNewWorkflow(catchesFailure);
+    await client.waitForWorkflowCompletion(id, true, 20);
+    const out: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string) => { out.push(String(chunk)); return true; }) as typeof process.stdout.write;
+    let code: number;
+    try {
+      code = await historyCommand(["history", id, "--app-id", sidecar.appId, "--resources-path", resourcesDir]);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(code).toBe(0);
+    const text = out.join("");
+    expect(text).toContain(`workflow ${id} (catchesFailure): COMPLETED`);
+    expect(text).toMatch(/#1\s+TaskScheduled\s+explode input="order-1"/);
+    expect(text).toMatch(/TaskFailed\s+task=1 error=cannot process order-1/);
+    expect(text).toMatch(/ExecutionCompleted\s+COMPLETED output=/);
+    expect(await historyCommand(["history", "no-such-id", "--app-id", sidecar.appId, "--resources-path", resourcesDir])).toBe(1);
+    expect(await historyCommand(["history", id])).toBe(2);
+  });
+});
+
 describe("bad input", () => {
   it("fails an instance of an unknown workflow, with a clear error in its status", async () => {
     const id = await client.scheduleNewWorkflow("noSuchWorkflow", 1);
     const state = await client.waitForWorkflowCompletion(id, true, 20);
     expect(state?.runtimeStatus).toBe(WorkflowRuntimeStatus.FAILED);
     expect(state?.workflowFailureDetails?.getErrorMessage()).toMatch(/noSuchWorkflow/);
-    const body = await (await sidecar.http(`/v1.0/workflows/dapr/${id}`)).json();
+    const body = await json(sidecar.http(`/v1.0/workflows/dapr/${id}`));
     expect(body.runtimeStatus).toBe("FAILED");
     expect(body.properties["dapr.workflow.failure.error_message"]).toMatch(/noSuchWorkflow/);
   });
@@ -228,20 +255,20 @@ describe("bad input", () => {
     await expect(client.scheduleNewWorkflow(waitsForApproval, undefined, id)).rejects.toThrow(/already exists/);
     const r = await sidecar.http(`/v1.0-beta1/workflows/dapr/waitsForApproval/start?instanceID=${id}`, { method: "POST" });
     expect(r.status).toBe(409);
-    expect((await r.json()).message).toMatch(/already exists/);
+    expect((await json(r)).message).toMatch(/already exists/);
     await client.terminateWorkflow(id, null);
   });
 
   it("rejects a malformed input payload and a too-long or illegal instance id", async () => {
     const r = await sidecar.http("/v1.0/workflows/dapr/threeSteps/start", { method: "POST", body: "{not json" });
     expect(r.status).toBe(400);
-    expect((await r.json()).message).toMatch(/must be JSON/);
+    expect((await json(r)).message).toMatch(/must be JSON/);
     const bad = await sidecar.http("/v1.0/workflows/dapr/threeSteps/start?instanceID=a||b", { method: "POST", body: "1" });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).errorCode).toBe("ERR_INSTANCE_ID_INVALID");
+    expect((await json(bad)).errorCode).toBe("ERR_INSTANCE_ID_INVALID");
     const comp = await sidecar.http("/v1.0/workflows/temporal/threeSteps/start", { method: "POST", body: "1" });
     expect(comp.status).toBe(400);
-    expect((await comp.json()).errorCode).toBe("ERR_WORKFLOW_COMPONENT_NOT_FOUND");
+    expect((await json(comp)).errorCode).toBe("ERR_WORKFLOW_COMPONENT_NOT_FOUND");
   });
 
   it("hands an activity's failure to the workflow, and to the status when not caught", async () => {
@@ -265,7 +292,7 @@ describe("bad input", () => {
     const id = await client.scheduleNewWorkflow(waitsForApproval);
     const r = await sidecar.http(`/v1.0/workflows/dapr/${id}/purge`, { method: "POST" });
     expect(r.status).toBe(400);
-    expect((await r.json()).message).toMatch(/only completed, failed or terminated/);
+    expect((await json(r)).message).toMatch(/only completed, failed or terminated/);
     await client.terminateWorkflow(id, null);
   });
 });
@@ -275,10 +302,10 @@ describe("Dapr's workflow management API", () => {
     const id = uniqueName("http");
     const start = await sidecar.http(`/v1.0/workflows/dapr/waitsForApproval/start?instanceID=${id}`, { method: "POST" });
     expect(start.status).toBe(202);
-    expect(await start.json()).toEqual({ instanceID: id });
+    expect(await json(start)).toEqual({ instanceID: id });
     await client.waitForWorkflowStart(id, false, 10);
     expect((await sidecar.http(`/v1.0-beta1/workflows/dapr/${id}/pause`, { method: "POST" })).status).toBe(202);
-    expect((await (await sidecar.http(`/v1.0-alpha1/workflows/dapr/${id}`)).json()).runtimeStatus).toBe("SUSPENDED");
+    expect((await json(sidecar.http(`/v1.0-alpha1/workflows/dapr/${id}`))).runtimeStatus).toBe("SUSPENDED");
     expect((await sidecar.http(`/v1.0/workflows/dapr/${id}/resume`, { method: "POST" })).status).toBe(202);
     expect((await sidecar.http(`/v1.0/workflows/dapr/${id}/raiseEvent/approval`, { method: "POST", body: '"ok"' })).status).toBe(202);
     const state = await client.waitForWorkflowCompletion(id, true, 20);
@@ -307,7 +334,7 @@ describe("Dapr's workflow management API", () => {
   });
 
   it("shows connected workers in the metadata API and counts executions in metrics", async () => {
-    const meta = await (await sidecar.http("/v1.0/metadata")).json();
+    const meta = await json(sidecar.http("/v1.0/metadata"));
     expect(meta.workflows).toEqual({ connectedWorkers: 1 });
     const metrics = await (await fetch(`http://127.0.0.1:${sidecar.metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/dapr_runtime_workflow_execution_count\{[^}]*workflow_name="threeSteps"[^}]*status="completed"\} \d+/);

@@ -49,3 +49,8 @@ export async function until<T>(fn: () => T | undefined | false | Promise<T | und
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** A response body as JSON, loosely typed for assertions. */
+export async function json(r: Response | Promise<Response>): Promise<any> {
+  return (await r).json();
+}

@@ -223,8 +223,23 @@ export class KubeApiCore {
     return { object: this.present(stored, t, target.version), warnings: admitted.warnings };
   }
 
-  /** PUT: full replacement, with `target.subresource === "status"` for the status endpoint. */
+  /**
+   * PUT: full replacement, with `target.subresource === "status"` for the
+   * status endpoint. Without a resourceVersion (allowed for built-ins) it is
+   * unconditional: a concurrent write makes it start over, never 409.
+   */
   async update(target: Target, body: KubeObject, opts: WriteOptions = {}): Promise<WriteResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.updateOnce(target, body, opts);
+      } catch (e) {
+        const racing = e instanceof KubeError && (e as KubeError & { racing?: boolean }).racing;
+        if (!racing || attempt >= 10 || body.metadata?.resourceVersion) throw e;
+      }
+    }
+  }
+
+  private async updateOnce(target: Target, body: KubeObject, opts: WriteOptions): Promise<WriteResult> {
     const t = target.type;
     if (target.subresource && target.subresource !== "status") throw statusErrors.pathNotFound();
     if (target.subresource === "status" && !t.statusSubresource) throw statusErrors.pathNotFound();
@@ -269,7 +284,11 @@ export class KubeApiCore {
 
     const current = this.store.get(resourceKey(t), ns, name);
     if (!current) throw this.notFound(t, name);
-    if (wantRv && current.metadata.resourceVersion !== wantRv) throw statusErrors.conflict(t.group, t.plural, name);
+    // Someone wrote while admission ran: with a precondition that is a conflict;
+    // without one, the whole update starts over from the newer object.
+    if (current.metadata.resourceVersion !== existing.metadata.resourceVersion) {
+      throw Object.assign(statusErrors.conflict(t.group, t.plural, name), { racing: true });
+    }
     obj.metadata.resourceVersion = current.metadata.resourceVersion;
     if (current.metadata.generation !== undefined && specChanged(current, obj, t)) obj.metadata.generation = current.metadata.generation + 1;
     // A write that changes nothing is not a write: no new resourceVersion, no watch event.
@@ -286,15 +305,31 @@ export class KubeApiCore {
     return { object: this.present(stored, t, target.version), warnings };
   }
 
+  /**
+   * PATCH. A patch without a resourceVersion never fails with 409 because of
+   * a concurrent write: like the real server, we re-apply it to the newer
+   * object and try again.
+   */
   async patch(target: Target, kind: PatchKind, rawBody: string, opts: WriteOptions = {}): Promise<WriteResult> {
-    const t = target.type;
-    const name = target.name ?? "";
     let patchBody: unknown;
     try {
       patchBody = kind === "apply" ? parseYaml(rawBody) : JSON.parse(rawBody);
     } catch (e) {
       throw statusErrors.badRequest(`error decoding patch: ${(e as Error).message}`);
     }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.patchOnce(target, kind, patchBody, opts);
+      } catch (e) {
+        const racing = e instanceof KubeError && e.reason === "Conflict" && (e as KubeError & { racing?: boolean }).racing;
+        if (!racing || attempt >= 10) throw e;
+      }
+    }
+  }
+
+  private async patchOnce(target: Target, kind: PatchKind, patchBody: unknown, opts: WriteOptions): Promise<WriteResult> {
+    const t = target.type;
+    const name = target.name ?? "";
     const existing = this.store.get(resourceKey(t), t.namespaced ? target.namespace : "", name);
     if (!existing) {
       // Server-side apply creates what does not exist yet.
@@ -315,9 +350,18 @@ export class KubeApiCore {
     const obj = patched as KubeObject;
     if (!obj || typeof obj !== "object" || !obj.metadata) throw statusErrors.badRequest("the patch removed the object's metadata");
     // A resourceVersion in the patch is a precondition; none means "apply to whatever is current".
+    const patchHasRv = !!obj.metadata.resourceVersion && obj.metadata.resourceVersion !== existing.metadata.resourceVersion
+      ? true
+      : hasResourceVersion(patchBody);
     obj.metadata.resourceVersion ||= existing.metadata.resourceVersion;
     if (obj.metadata.resourceVersion !== existing.metadata.resourceVersion) throw statusErrors.conflict(t.group, t.plural, name);
-    return this.update(target, obj, opts);
+    try {
+      return await this.update(target, obj, opts);
+    } catch (e) {
+      // Our own precondition lost a race with another write: the caller may retry.
+      if (!patchHasRv && e instanceof KubeError && e.reason === "Conflict") Object.assign(e, { racing: true });
+      throw e;
+    }
   }
 
   async delete(target: Target, opts: WriteOptions & { preconditionUid?: string; preconditionRv?: string } = {}): Promise<KubeObject> {
@@ -380,4 +424,10 @@ function specChanged(before: KubeObject, after: KubeObject, t: ResourceType): bo
     return t.statusSubresource ? rest : { ...rest, status };
   };
   return !isDeepStrictEqual(strip(before), strip(after));
+}
+
+function hasResourceVersion(patch: unknown): boolean {
+  if (Array.isArray(patch)) return patch.some((op) => typeof op === "object" && op !== null && String((op as { path?: unknown }).path ?? "").startsWith("/metadata/resourceVersion"));
+  const meta = (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata;
+  return !!meta && meta.resourceVersion !== undefined && meta.resourceVersion !== null;
 }

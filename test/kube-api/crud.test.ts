@@ -236,6 +236,7 @@ describe("bad input", () => {
       ["GET", `${cmPath}/cm-bad-input/unknown-sub`, undefined, undefined, 404],
       ["PUT", cmPath, configMap("x"), "application/json", 405],
       ["GET", "/apis/apps/v1/namespaces/default/deployments/x/y/z", undefined, undefined, 404],
+      ["GET", "/api/v1/namespaces/default/configmaps/%E0%A4%A", undefined, undefined, 400],
     ];
     for (const [method, path, body, ct, code] of cases) {
       const r = await c.call(method, path, body, ct);

@@ -23,11 +23,16 @@ export class InternalClients {
 
   unary<T>(address: string, method: string, req: unknown, opts: { deadline?: number; signal?: AbortSignal } = {}): Promise<T> {
     const client = this.get(address);
+    const signal = opts.signal;
     return new Promise<T>((resolve, reject) => {
-      const call = client[method]!(req, new grpc.Metadata(), opts.deadline ? { deadline: opts.deadline } : {}, (err: grpc.ServiceError | null, res: T) =>
-        err ? reject(err) : resolve(res),
-      ) as grpc.ClientUnaryCall;
-      opts.signal?.addEventListener("abort", () => call.cancel(), { once: true });
+      // The listener must go when the call ends: a long-lived signal would otherwise collect one per call.
+      const onAbort = () => call.cancel();
+      const call = client[method]!(req, new grpc.Metadata(), opts.deadline ? { deadline: opts.deadline } : {}, (err: grpc.ServiceError | null, res: T) => {
+        signal?.removeEventListener("abort", onAbort);
+        if (err) reject(err);
+        else resolve(res);
+      }) as grpc.ClientUnaryCall;
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 

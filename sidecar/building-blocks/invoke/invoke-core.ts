@@ -136,7 +136,11 @@ export class InvokeCore {
         content_type: req.contentType ?? "",
         http_extension: { verb: req.verb.toUpperCase(), querystring: req.query },
       },
-    }, { signal });
+    }, { signal }).catch((err) => {
+      // The sidecar there may be gone: resolve afresh next time.
+      this.resolver.invalidate?.();
+      throw err;
+    });
     const headers = fromListMap(res.headers);
     return {
       status: res.status?.code ?? 200,

@@ -92,7 +92,8 @@ export class ReminderStore {
           value: Buffer.from(JSON.stringify(list)),
           etag: current.etag,
           metadata: {},
-          options: { concurrency: current.etag ? "first-write" : "last-write" },
+          // first-write: with an ETag, only over what we read; without one, only if nobody created the key meanwhile.
+          options: { concurrency: "first-write" },
           contentType: "application/json",
         });
       } catch (err) {
