@@ -25,3 +25,16 @@ describe("parseOperatorConfig", () => {
     expect(parseOperatorConfig(["--leader-election=false", "--metrics-port=-1"], {})).toMatchObject({ leaderElection: false, metricsPort: -1 });
   });
 });
+
+describe("the chart's operator Deployment", () => {
+  it("passes flags and env the operator accepts", async () => {
+    const { renderChart } = await import("../test/chart/render.js");
+    const chart = await renderChart({ values: { global: { logLevel: "debug", logAsJson: true } } });
+    const deployment = chart.objects.find((o) => o.kind === "Deployment" && o.metadata.name === "dapr-ts-operator")!;
+    const container = (deployment.spec as { template: { spec: { containers: { command: string[]; args: string[]; env: { name: string }[] }[] } } }).template.spec.containers[0]!;
+    expect(container.command).toEqual(["dapr-ts", "operator"]);
+    const env = Object.fromEntries(container.env.map((e) => [e.name, `from-${e.name}`]));
+    const cfg = parseOperatorConfig(container.args, env);
+    expect(cfg).toMatchObject({ logLevel: "debug", logAsJson: true, healthzPort: 8080, metricsPort: 9090, namespace: "from-NAMESPACE", identity: "from-POD_NAME" });
+  });
+});

@@ -58,4 +58,22 @@ describe("LeaderElector", () => {
     await follower.stop();
     expect(events.filter((e) => e.endsWith("leads"))).toHaveLength(2);
   });
+
+  it("steps down when it cannot renew before the deadline (API server gone)", async () => {
+    const own = await startKubeApi({ controllers: false, namespaces: ["le"] });
+    const events: string[] = [];
+    const e = new LeaderElector({
+      kc: own.kubeConfig(), namespace: "le", name: "doomed", identity: "solo",
+      leaseDurationMs: 1000, renewDeadlineMs: 600, retryPeriodMs: 100, logger: silentLogger,
+      onStartedLeading: () => events.push("leads"),
+      onStoppedLeading: () => void events.push("stops"),
+    });
+    e.start();
+    await eventually(() => e.isLeader, 5000, "leading");
+    await own.stop();
+    // It must stop writing before another replica may take the Lease (leaseDuration after the last renewal).
+    await eventually(() => !e.isLeader, 3000, "stepping down");
+    expect(events).toEqual(["leads", "stops"]);
+    await e.stop();
+  });
 });

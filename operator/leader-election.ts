@@ -59,7 +59,7 @@ export class LeaderElector {
       // Stop writing first, then hand the Lease over.
       this.leading = false;
       await this.opts.onStoppedLeading();
-      await this.release();
+      await withTimeout(this.release(), this.opts.renewDeadlineMs).catch(() => undefined);
     }
   }
 
@@ -67,7 +67,8 @@ export class LeaderElector {
     while (!this.stopped) {
       let ok = false;
       try {
-        ok = await this.tryAcquireOrRenew();
+        // An API server that stops answering must not hold us past the renew deadline.
+        ok = await withTimeout(this.tryAcquireOrRenew(), this.opts.renewDeadlineMs);
       } catch (err) {
         this.opts.logger.debug("leader election attempt failed", { error: err instanceof Error ? err.message : String(err) });
       }
@@ -152,4 +153,12 @@ export class LeaderElector {
       this.opts.logger.debug("could not release the lease", { error: err instanceof Error ? err.message : String(err) });
     }
   }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from the API server within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -67,6 +67,12 @@ describe("dapr.io status", () => {
     await waitForReady(api, "Configuration", "conf", "True", ns);
   });
 
+  it("judges a v1alpha1 Subscription (served converted to v2alpha1) and shows its status in both versions", async () => {
+    await api.create({ apiVersion: "dapr.io/v1alpha1", kind: "Subscription", metadata: { name: "sub-v1", namespace: ns }, spec: { pubsubname: "p", topic: "t", route: "/orders" } });
+    await waitForReady(api, "Subscription", "sub-v1", "True", ns, 8000, "dapr.io/v2alpha1");
+    await waitForReady(api, "Subscription", "sub-v1", "True", ns, 8000, "dapr.io/v1alpha1");
+  });
+
   it("does not write a status that did not change (no hot loop)", async () => {
     await waitForReady(api, "Component", "good", "True", ns);
     const rv = api.get("dapr.io/v1alpha1", "Component", "good", ns)!.metadata.resourceVersion;

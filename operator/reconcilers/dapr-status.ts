@@ -29,6 +29,8 @@ export interface DaprStatusReconcilerOptions {
   logger: Logger;
   /** Injected clock (tests). */
   now?: () => Date;
+  /** The version to write status through, when it depends on the object (default: the kind's). */
+  statusVersion?: (obj: DaprObject) => string;
 }
 
 export function objectKey(obj: KubernetesObject): string {
@@ -63,7 +65,18 @@ export function daprStatusReconciler(opts: DaprStatusReconcilerOptions): Reconci
       const requeue = !verdict.ok && verdict.recheckAfterMs ? { requeueAfterMs: verdict.recheckAfterMs } : undefined;
       // 4. Write only a change.
       if (sameStatus(obj.status, status)) return requeue;
-      const written = await opts.writer.patchStatus(opts.kind, namespace, name, status);
+      const kind = opts.statusVersion ? { ...opts.kind, version: opts.statusVersion(obj) } : opts.kind;
+      let written: boolean;
+      try {
+        written = await opts.writer.patchStatus(kind, namespace, name, status);
+      } catch (err) {
+        // 422: the API refuses the object as it stands (e.g. it no longer fits its schema); retrying cannot help.
+        if ((err as { code?: unknown })?.code === 422) {
+          opts.logger.warn("status write refused by the API server; not retrying", { kind: opts.kind.kind, key, error: (err as Error).message });
+          return requeue;
+        }
+        throw err;
+      }
       if (written) {
         operatorMetrics.statusWrites.inc({ controller: opts.name });
         opts.logger.debug("status written", { kind: opts.kind.kind, key, ready: status.conditions?.[0]?.status, reason: status.conditions?.[0]?.reason });

@@ -33,6 +33,10 @@ describe("category adapters", () => {
     expect(a.capabilities(cron, {})).toEqual(["INPUT_BINDING"]);
   });
 
+  it("names every known binding type for an unknown one", () => {
+    expect(() => defaultCategoryAdapters().bindings!.create(ctx("bindings.nope", {}))).toThrow(/known bindings types: .*bindings\.cron.*bindings\.redis/);
+  });
+
   it("fails a lock store with an illegal keyPrefix at creation", () => {
     const a = defaultCategoryAdapters().lock!;
     expect(() => a.create(ctx("lock.in-memory", { keyPrefix: "a||b" }))).toThrow(/can't contain/);

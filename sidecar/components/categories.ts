@@ -69,6 +69,10 @@ export function defaultCategoryAdapters(): CategoryAdapters {
     bindings: {
       // A type registered in both directions shares one factory: one instance serves both.
       create: (ctx) => {
+        if (!inputBindingRegistry.has(ctx.type) && !outputBindingRegistry.has(ctx.type)) {
+          const known = [...new Set([...inputBindingRegistry.knownTypes(), ...outputBindingRegistry.knownTypes()])].sort();
+          throw new Error(`unknown component type '${ctx.type}' for component ${ctx.name}; known bindings types: ${known.join(", ")}`);
+        }
         const dirs = bindingDirections(ctx.type, ctx.properties);
         const instance = dirs.input || !outputBindingRegistry.has(ctx.type) ? inputBindingRegistry.create(ctx) : outputBindingRegistry.create(ctx);
         bindingTypes.set(instance, ctx.type);

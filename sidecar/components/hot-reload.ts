@@ -114,6 +114,9 @@ class StagingHub extends ComponentHub {
   }
 }
 
+/** How long a replaced instance stays open before in-flight calls are counted (see closeWhenIdle). */
+const SETTLE_MS = 100;
+
 export type ReloadOutcome = "loaded" | "replaced" | "unchanged" | "failed" | "removed" | "out-of-scope";
 
 export interface ReloadResult {
@@ -252,6 +255,9 @@ export class ComponentReloader {
 
   private async closeWhenIdle(old: LoadedComponent): Promise<void> {
     const log = this.opts.init.logger.child("hot-reload", { component: old.name });
+    // A caller that looked the component up just before the swap may call it a
+    // few ticks later (after an await in its resiliency runner): let it start.
+    await new Promise((r) => setTimeout(r, SETTLE_MS).unref());
     const drained = await this.tracker.drain(old.instance, this.opts.drainTimeoutMs ?? 5_000);
     if (!drained) log.warn("closing the old component with calls still in flight (drain timeout)", { in_flight: this.tracker.inFlight(old.instance) });
     try {

@@ -51,3 +51,34 @@ export function categoryOf(type: string): string {
   const dot = type.indexOf(".");
   return dot < 0 ? type : type.slice(0, dot);
 }
+
+/**
+ * A factory whose module is imported only when a component of that type is
+ * initialised, so a sidecar does not pay (start-up time, memory) for the
+ * client libraries of components it does not use. The object it returns
+ * stands in for the component: init() imports the module, builds the real
+ * component and initialises it; every later property comes from the real one.
+ */
+export function lazy<T extends object>(load: () => Promise<Factory<T>>): Factory<T> {
+  return (ctx) => {
+    let real: T | undefined;
+    return new Proxy({} as T, {
+      get(_target, prop) {
+        if (prop === "init") {
+          return async () => {
+            real = (await load())(ctx);
+            await (real as unknown as { init(): Promise<void> }).init();
+          };
+        }
+        if (prop === "close") return async () => { await (real as unknown as { close(): Promise<void> } | undefined)?.close(); };
+        // Not a thenable, whatever the real component is.
+        if (prop === "then" || real === undefined) return undefined;
+        const v = (real as Record<string | symbol, unknown>)[prop];
+        return typeof v === "function" ? (v as Function).bind(real) : v;
+      },
+      has(_target, prop) {
+        return prop === "init" || prop === "close" || (real !== undefined && prop in real);
+      },
+    });
+  };
+}

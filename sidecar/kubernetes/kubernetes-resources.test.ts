@@ -161,6 +161,14 @@ describe("KubernetesResources", () => {
       expect(listsAfter).toBeGreaterThan(listsBefore); // relisted after 410
       await kr.idle();
       expect(hub.failures()).toEqual([]);
+
+      // Stopped right after another drop (the informers reconnecting by themselves): nothing stays open.
+      api.dropWatches();
+      await kr.stop();
+      const seen = api.requests.length;
+      await new Promise((r) => setTimeout(r, 500));
+      expect(api.openWatches()).toBe(0);
+      expect(api.requests.slice(seen)).toEqual([]);
     } finally {
       await kr.stop();
       await hub.closeAll();

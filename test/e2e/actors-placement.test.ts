@@ -83,7 +83,7 @@ function startApp(name: string, port: number, sidecarPort: () => number): Promis
       if (method === "save") {
         const r = await fetch(daprUrl(`/v1.0/actors/${type}/${rawId}/state`), { method: "POST", body: JSON.stringify([{ operation: "upsert", request: { key: "v", value: { id, by: name } } }]) });
         res.statusCode = r.status === 204 ? 200 : 500;
-        res.end(name);
+        res.end(r.status === 204 ? name : `state save on ${name} failed: ${r.status} ${await r.text()}`);
         return;
       }
       if (method === "load") {
@@ -164,17 +164,25 @@ interface Instance {
 async function startInstanceSidecar(inst: Instance): Promise<void> {
   inst.sidecar = await startSidecar({
     appId, resourcesPaths: [resDir], args: ["--app-port", String(inst.appPort), "--dapr-graceful-shutdown-seconds", "10"], env: { NAMESPACE: namespace },
+    waitReady: false,
   });
   await waitHosting(inst.sidecar);
 }
 
+/** Waits (longer than startSidecar would, as a loaded machine needs) until the sidecar hosts its app's actors. */
 async function waitHosting(sc: SidecarProcess): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    const md = (await (await sc.http("/v1.0/metadata")).json()) as { actorRuntime: { runtimeStatus: string; hostReady: boolean } };
-    if (md.actorRuntime.runtimeStatus === "RUNNING" && md.actorRuntime.hostReady) return;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (sc.proc.exitCode !== null) throw new Error(`sidecar exited:\n${sc.logs()}`);
+    try {
+      const md = (await (await sc.http("/v1.0/metadata")).json()) as { actorRuntime: { runtimeStatus: string; hostReady: boolean } };
+      if (md.actorRuntime.runtimeStatus === "RUNNING" && md.actorRuntime.hostReady) return;
+    } catch {
+      // not listening yet
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error("actor runtime not ready");
+  throw new Error(`actor runtime not ready after 60 s:\n${sc.logs()}`);
 }
 
 async function newInstance(name: string): Promise<Instance> {
@@ -220,8 +228,9 @@ describe("actor placement across two instances (Redis)", () => {
     const ids = Array.from({ length: 1000 }, (_, i) => `spread-${i}`);
     const first = await pool(ids, 64, async (id) => {
       const r = await call(a.sidecar!, id, "save");
-      expect(r.status).toBe(200);
-      return await r.text();
+      const text = await r.text();
+      expect(r.status, text).toBe(200);
+      return text;
     });
     const onB = ids.filter((_, i) => first[i] === "B");
     expect(onB.length).toBeGreaterThan(200);
@@ -242,7 +251,7 @@ describe("actor placement across two instances (Redis)", () => {
     const stoppedAt = Date.now();
     const after = await pool(ids, 64, async (id) => {
       const r = await call(a.sidecar!, id, "load");
-      expect(r.status).toBe(200);
+      expect(r.status, r.status === 200 ? "" : await r.text()).toBe(200);
       return (await r.json()) as { instance: string; status: number; value: { id: string } };
     });
     for (const [i, r] of after.entries()) {
@@ -298,7 +307,7 @@ describe("actor placement across two instances (Redis)", () => {
     const r = await call(a.sidecar!, id, "hang", HANG_TYPE);
     const tookMs = performance.now() - started;
     expect(r.status).toBe(500);
-    expect((await r.json()).errorCode).toBe("ERR_ACTOR_INVOKE_METHOD");
+    expect(((await r.json()) as { errorCode: string }).errorCode).toBe("ERR_ACTOR_INVOKE_METHOD");
     expect(tookMs).toBeLessThan(10_000);
     // The next call to the same actor gets its turn.
     world.inFlight.set(`${HANG_TYPE}/${id}`, 0);
@@ -312,7 +321,7 @@ describe("actor placement across two instances (Redis)", () => {
     const other = owner === "A" ? b : a;
     const r = await other.sidecar!.http(`/v1.0/actors/${TYPE}/${id}/state/v`);
     expect(r.status).toBe(400);
-    expect((await r.json()).errorCode).toBe("ERR_ACTOR_INSTANCE_MISSING");
+    expect(((await r.json()) as { errorCode: string }).errorCode).toBe("ERR_ACTOR_INSTANCE_MISSING");
   });
 });
 

@@ -160,5 +160,7 @@ spec:
     await expect(grpcClient.configuration.get("nostore", ["a"])).rejects.toThrow(/configuration store nostore not found/);
     // Still serving.
     expect((await sidecar.http(`/v1.0/configuration/configstore?key=${k("size")}`)).status).toBe(200);
+    const metrics = await (await fetch(`http://127.0.0.1:${sidecar.metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/dapr_component_configuration_count\{[^}]*component="configstore"[^}]*operation="get"[^}]*success="true"[^}]*\} [1-9]/);
   });
 });

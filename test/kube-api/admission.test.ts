@@ -30,6 +30,7 @@ function startWebhook(hosts: string[]) {
         case "/mutate": return answer({ allowed: true, patchType: "JSONPatch", patch: Buffer.from(JSON.stringify(patch)).toString("base64"), warnings: ["annotation dapr.io/app-port is not a number; using the default"] });
         case "/deny": return answer({ allowed: false, status: { code: 403, message: "pods named like that are not welcome" } });
         case "/slow": setTimeout(() => answer({ allowed: true }), 3000); return;
+        case "/delay": setTimeout(() => answer({ allowed: true }), 20 + Math.random() * 30); return;
         case "/garbage": res.writeHead(200); res.end("not json"); return;
         default: return answer({ allowed: true });
       }
@@ -195,5 +196,21 @@ describe("mutating admission", () => {
     expect((await c.call("POST", "/api/v1/namespaces/adm-off/pods", pod("sel-ns"))).body.metadata.labels?.mutated).toBeUndefined();
     await c.call("POST", "/api/v1/namespaces/adm/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "not-a-pod" } });
     expect(urlHook.reviews.map((x) => x.review.request.name)).toEqual(["sel-yes"]);
+  });
+
+  it("concurrent writes racing through a slow webhook: patches all land, preconditioned PUTs conflict", async () => {
+    await api.create(mwc("m-delay", "/delay", { rules: [{ operations: ["UPDATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["configmaps"] }] }));
+    const p = "/api/v1/namespaces/adm/configmaps";
+    const created = (await c.call("POST", p, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "raced" }, data: {} })).body;
+    const patches = await Promise.all(Array.from({ length: 8 }, (_, i) =>
+      c.call("PATCH", `${p}/raced`, { data: { [`k${i}`]: String(i) } }, "application/merge-patch+json")));
+    expect(patches.map((r) => r.status)).toEqual(Array(8).fill(200));
+    const now = (await c.call("GET", `${p}/raced`)).body;
+    expect(Object.keys(now.data).sort()).toEqual(["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"]);
+    const puts = await Promise.all(Array.from({ length: 5 }, (_, i) =>
+      c.call("PUT", `${p}/raced`, { ...now, data: { only: String(i) } })));
+    expect(puts.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(puts.filter((r) => r.status === 409)).toHaveLength(4);
+    expect(Number(now.metadata.resourceVersion)).toBeGreaterThan(Number(created.metadata.resourceVersion));
   });
 });

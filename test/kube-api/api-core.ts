@@ -234,7 +234,7 @@ export class KubeApiCore {
         return await this.updateOnce(target, body, opts);
       } catch (e) {
         const racing = e instanceof KubeError && (e as KubeError & { racing?: boolean }).racing;
-        if (!racing || attempt >= 10 || body.metadata?.resourceVersion) throw e;
+        if (!racing || attempt >= 25 || body.metadata?.resourceVersion) throw e;
       }
     }
   }
@@ -322,7 +322,7 @@ export class KubeApiCore {
         return await this.patchOnce(target, kind, patchBody, opts);
       } catch (e) {
         const racing = e instanceof KubeError && e.reason === "Conflict" && (e as KubeError & { racing?: boolean }).racing;
-        if (!racing || attempt >= 10) throw e;
+        if (!racing || attempt >= 25) throw e;
       }
     }
   }
@@ -350,9 +350,7 @@ export class KubeApiCore {
     const obj = patched as KubeObject;
     if (!obj || typeof obj !== "object" || !obj.metadata) throw statusErrors.badRequest("the patch removed the object's metadata");
     // A resourceVersion in the patch is a precondition; none means "apply to whatever is current".
-    const patchHasRv = !!obj.metadata.resourceVersion && obj.metadata.resourceVersion !== existing.metadata.resourceVersion
-      ? true
-      : hasResourceVersion(patchBody);
+    const patchHasRv = hasResourceVersion(patchBody);
     obj.metadata.resourceVersion ||= existing.metadata.resourceVersion;
     if (obj.metadata.resourceVersion !== existing.metadata.resourceVersion) throw statusErrors.conflict(t.group, t.plural, name);
     try {

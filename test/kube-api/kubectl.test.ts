@@ -46,7 +46,7 @@ const extras = [
   { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "shop-config" }, data: { mode: "fast" } },
 ];
 
-describe("kubectl apply / get / delete", () => {
+describe("kubectl apply / get / delete", { timeout: 60_000 }, () => {
   it("applies a multi-document file, and applying it again changes nothing", async () => {
     const f = file("shop.yaml", [app(2, [{ name: "A", value: "1" }]), ...extras]);
     const first = await kubectl(api, ["apply", "-f", f]);
@@ -110,7 +110,7 @@ describe("kubectl apply / get / delete", () => {
   });
 });
 
-describe("kubectl create subcommands (protobuf bodies)", () => {
+describe("kubectl create subcommands (protobuf bodies)", { timeout: 60_000 }, () => {
   it("creates namespaces, secrets, configmaps and service accounts", async () => {
     expect((await kubectl(api, ["create", "namespace", "pb"])).stdout).toContain("namespace/pb created");
     expect((await kubectl(api, ["create", "secret", "generic", "pb-secret", "-n", "pb", "--from-literal=password=p4ss", "--type=Opaque"])).stdout).toContain("secret/pb-secret created");
@@ -144,7 +144,7 @@ describe("kubectl create subcommands (protobuf bodies)", () => {
   });
 });
 
-describe("kubectl with custom resources", () => {
+describe("kubectl with custom resources", { timeout: 60_000 }, () => {
   it("applies a CRD, then objects of it, shows printer columns, and prints schema errors", async () => {
     const crd = await kubectl(api, ["apply", "-f", file("crd.yaml", [widgetCrd])]);
     expect(crd.code).toBe(0);
@@ -214,7 +214,7 @@ spec:
   });
 });
 
-describe("kubectl shows admission warnings", () => {
+describe("kubectl shows admission warnings", { timeout: 60_000 }, () => {
   it("prints a webhook's warnings", async () => {
     const cert = createServingCertificate(["127.0.0.1"]);
     const hook = https.createServer({ key: cert.keyPem, cert: cert.certPem }, (req, res) => {

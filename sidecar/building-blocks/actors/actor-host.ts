@@ -140,14 +140,15 @@ export class ActorHost {
    * Deactivates everything. `release` false when the membership was lost: the
    * claims may already belong to other hosts and must not be touched.
    */
-  async deactivateAll(release: boolean): Promise<void> {
-    await Promise.all([...this.active.values()].map((a) => this.deactivate(a, { release })));
+  async deactivateAll(release: boolean, maxDrainMs?: number): Promise<void> {
+    await Promise.all([...this.active.values()].map((a) => this.deactivate(a, { release, maxDrainMs })));
   }
 
-  async close(): Promise<void> {
+  /** Shutdown: drains (at most `maxDrainMs`, the sidecar's grace period) and deactivates every actor. */
+  async close(maxDrainMs?: number): Promise<void> {
     this.closed = true;
     clearInterval(this.scan);
-    await this.deactivateAll(true);
+    await this.deactivateAll(true, maxDrainMs);
   }
 
   private async activate(type: string, id: string): Promise<Activation> {
@@ -204,7 +205,7 @@ export class ActorHost {
     }
   }
 
-  private deactivate(a: Activation, o: { release: boolean }): Promise<void> {
+  private deactivate(a: Activation, o: { release: boolean; maxDrainMs?: number }): Promise<void> {
     const running = this.deactivating.get(a.key);
     if (running) return running;
     if (a.state !== "active") return Promise.resolve();
@@ -213,7 +214,7 @@ export class ActorHost {
     return done;
   }
 
-  private async doDeactivate(a: Activation, o: { release: boolean }): Promise<void> {
+  private async doDeactivate(a: Activation, o: { release: boolean; maxDrainMs?: number }): Promise<void> {
     const cfg = configFor(this.d.config(), a.type);
     const labels = { app_id: this.d.appId, actor_type: a.type };
     // Drain: take the actor's turn behind every call already queued.
@@ -221,7 +222,7 @@ export class ActorHost {
     const turn = a.lock.acquire();
     const timedOut = Symbol();
     let drainTimer: NodeJS.Timeout | undefined;
-    const got = await Promise.race([turn, new Promise<symbol>((r) => (drainTimer = setTimeout(() => r(timedOut), cfg.drainOngoingCallTimeoutMs)))]);
+    const got = await Promise.race([turn, new Promise<symbol>((r) => (drainTimer = setTimeout(() => r(timedOut), Math.min(cfg.drainOngoingCallTimeoutMs, o.maxDrainMs ?? Infinity))))]);
     clearTimeout(drainTimer);
     if (got === timedOut) {
       this.d.logger.warn("actor calls did not drain in time; deactivating anyway", { actor: a.key });

@@ -27,6 +27,8 @@ export const actorsBlock: BlockFactory = (ctx) => {
     appChannel: ctx.appChannel?.protocol === "http" ? ctx.appChannel : undefined,
     internalPort: internalPort ?? (() => ctx.opts.daprInternalGrpcPort),
     hostAddress: env["DAPR_HOST_IP"] || undefined,
+    // Leave part of the grace period for the servers and components to close.
+    shutdownDrainMs: Math.max(0, ctx.opts.gracefulShutdownSeconds * 1000 * 0.8),
   });
   ctx.shared.set("actors", core);
   ctx.metadata.sources.actorRuntime = () => core.runtimeInfo();

@@ -35,6 +35,8 @@ export interface ActorsCoreOptions {
   hostAddress?: string;
   /** How long a call keeps looking for its actor's host while placement settles. */
   routingBudgetMs?: number;
+  /** The longest a shutdown waits for an actor's calls to drain (the sidecar's grace period). */
+  shutdownDrainMs?: number;
 }
 
 type RuntimeStatus = "INITIALIZING" | "DISABLED" | "RUNNING";
@@ -110,7 +112,7 @@ export class ActorsCore {
     this.stopping = true;
     this.reminders.stop();
     // Drain and deactivate first, then leave: until we leave, no other host can claim our actors.
-    await this.host?.close();
+    await this.host?.close(this.o.shutdownDrainMs);
     await this.o.membership.close().catch(() => {});
     this.remote.close();
   }

@@ -11,6 +11,7 @@ import type {
 } from "../../components/configuration/index.js";
 import type { Logger } from "../../log/logger.js";
 import type { RuntimeContext } from "../../runtime/runtime-context.js";
+import { measuredConfiguration } from "./configuration-metrics.js";
 
 interface LiveSubscription {
   storeName: string;
@@ -29,7 +30,8 @@ export class ConfigurationCore {
   async get(storeName: string, keys: string[], metadata: Record<string, string> = {}): Promise<Record<string, ConfigurationItem>> {
     const store = this.resolve(storeName);
     try {
-      const res = await this.rt.policies.componentOutbound(storeName, "configuration").run(() => store.get({ keys, metadata }));
+      const res = await measuredConfiguration(this.rt.appId, storeName, "get", () =>
+        this.rt.policies.componentOutbound(storeName, "configuration").run(() => store.get({ keys, metadata })));
       return res.items;
     } catch (err) {
       throw err instanceof DaprError ? err : Errors.configurationGet(keys, storeName, messageOf(err));
@@ -54,7 +56,7 @@ export class ConfigurationCore {
     };
     let id: string;
     try {
-      id = await store.subscribe({ keys, metadata }, safe);
+      id = await measuredConfiguration(this.rt.appId, storeName, "subscribe", () => store.subscribe({ keys, metadata }, safe));
     } catch (err) {
       throw err instanceof DaprError ? err : Errors.configurationSubscribe(keys, storeName, messageOf(err));
     }
@@ -65,7 +67,7 @@ export class ConfigurationCore {
   async unsubscribe(storeName: string, id: string): Promise<void> {
     const store = this.resolve(storeName);
     try {
-      await store.unsubscribe(id);
+      await measuredConfiguration(this.rt.appId, storeName, "unsubscribe", () => store.unsubscribe(id));
     } catch (err) {
       throw err instanceof DaprError ? err : Errors.configurationUnsubscribe(id, messageOf(err));
     }

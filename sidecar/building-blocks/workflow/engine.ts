@@ -133,6 +133,7 @@ export class WorkflowEngine {
     clearTimeout(this.sweepTimer);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    this.dispatcher.closeAll();
     await Promise.allSettled([...this.chains.values()]);
   }
 

@@ -63,6 +63,17 @@ export class WorkDispatcher {
     this.pump();
   }
 
+  /** Ends every worker stream (sidecar shutdown); the SDK reconnects to whichever sidecar comes back. */
+  closeAll(): void {
+    for (const s of [...this.streams]) {
+      try {
+        s.call.end();
+      } catch {
+        // already closed
+      }
+    }
+  }
+
   /** Queues an item unless the same key is already queued or being worked on. */
   submit(item: WorkItem): void {
     if (this.queuedKeys.has(item.key) || this.isInFlight(item.key)) return;
