@@ -47,12 +47,13 @@ export async function startBenchSidecar(appId: string, args: string[] = []): Pro
   proc.stdout!.on("data", (d) => (output += d));
   proc.stderr!.on("data", (d) => (output += d));
   const exited = new Promise<void>((r) => proc.once("exit", () => r()));
-  const deadline = started + 20_000;
+  // Generous: on a loaded machine module loading alone can take many seconds.
+  const deadline = started + 60_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`sidecar exited during start-up:\n${output}`);
     if (performance.now() > deadline) {
       proc.kill("SIGKILL");
-      throw new Error(`sidecar not healthy after 20 s:\n${output}`);
+      throw new Error(`sidecar not healthy after 60 s:\n${output}`);
     }
     try {
       const r = await fetch(`http://127.0.0.1:${httpPort}/v1.0/healthz`);

@@ -42,6 +42,8 @@ export function startInformer<T extends KubernetesObject>(opts: InformerOptions<
   // client-node's start() resolves even when its list failed (it reports the
   // failure through `error`), so "synced" means: a start with no error.
   let failedSinceStart = false;
+  let isSynced = false;
+  let failuresBeforeSync = 0;
   const start = (): void => {
     if (stopped) return;
     failedSinceStart = false;
@@ -49,6 +51,7 @@ export function startInformer<T extends KubernetesObject>(opts: InformerOptions<
       () => {
         if (failedSinceStart) return;
         delay = base; // a working connection resets the back-off
+        isSynced = true;
         markSynced();
       },
       (err: unknown) => restart(err),
@@ -57,7 +60,10 @@ export function startInformer<T extends KubernetesObject>(opts: InformerOptions<
   const restart = (err: unknown): void => {
     failedSinceStart = true;
     if (stopped || timer) return;
-    opts.logger.debug("watch interrupted; restarting", { path: opts.path, error: err instanceof Error ? err.message : String(err), delayMs: delay });
+    const error = err instanceof Error ? err.message : String(err);
+    // Never synced (CRDs not installed, no RBAC, API unreachable): the operator stays unready, so say why now and then.
+    if (!isSynced && failuresBeforeSync++ % 10 === 0) opts.logger.warn("cannot list; not ready until this works", { path: opts.path, error });
+    else opts.logger.debug("watch interrupted; restarting", { path: opts.path, error, delayMs: delay });
     timer = setTimeout(() => {
       timer = undefined;
       start();

@@ -62,15 +62,15 @@ describe("dapr.io status", () => {
     await api.create({ apiVersion: "dapr.io/v2alpha1", kind: "Subscription", metadata: { name: "sub-bad", namespace: ns }, spec: { pubsubname: "p", topic: "t", routes: { rules: [{ match: "event.type ==", path: "/x" }] } } });
     await api.create({ apiVersion: "dapr.io/v1alpha1", kind: "Configuration", metadata: { name: "conf", namespace: ns }, spec: { tracing: { samplingRate: "1" } } });
     expect((await waitForReady(api, "Resiliency", "res-bad", "False", ns)).message).toContain("spec.policies.timeouts.general");
-    await waitForReady(api, "Subscription", "sub-ok", "True", ns, 8000, "dapr.io/v2alpha1");
-    expect((await waitForReady(api, "Subscription", "sub-bad", "False", ns, 8000, "dapr.io/v2alpha1")).reason).toBe("InvalidRoute");
+    await waitForReady(api, "Subscription", "sub-ok", "True", ns, 15_000, "dapr.io/v2alpha1");
+    expect((await waitForReady(api, "Subscription", "sub-bad", "False", ns, 15_000, "dapr.io/v2alpha1")).reason).toBe("InvalidRoute");
     await waitForReady(api, "Configuration", "conf", "True", ns);
   });
 
   it("judges a v1alpha1 Subscription (served converted to v2alpha1) and shows its status in both versions", async () => {
     await api.create({ apiVersion: "dapr.io/v1alpha1", kind: "Subscription", metadata: { name: "sub-v1", namespace: ns }, spec: { pubsubname: "p", topic: "t", route: "/orders" } });
-    await waitForReady(api, "Subscription", "sub-v1", "True", ns, 8000, "dapr.io/v2alpha1");
-    await waitForReady(api, "Subscription", "sub-v1", "True", ns, 8000, "dapr.io/v1alpha1");
+    await waitForReady(api, "Subscription", "sub-v1", "True", ns, 15_000, "dapr.io/v2alpha1");
+    await waitForReady(api, "Subscription", "sub-v1", "True", ns, 15_000, "dapr.io/v1alpha1");
   });
 
   it("does not write a status that did not change (no hot loop)", async () => {
@@ -87,7 +87,7 @@ describe("dapr services of workloads", () => {
   it("creates <app-id>-dapr for an annotated Deployment, restores it when deleted, removes it with the annotation", async () => {
     const d = deployment("orders", 1, { "dapr.io/enabled": "true", "dapr.io/app-id": "order-app" }, ns);
     await api.create(d);
-    const created = await eventually(() => svc("order-app-dapr"), 5000, "dapr service");
+    const created = await eventually(() => svc("order-app-dapr"), 15_000, "dapr service");
     const spec = created.spec as { clusterIP: string; selector: Record<string, string>; ports: { name: string; port: number; targetPort: number }[] };
     expect(spec.clusterIP).toBe("None");
     expect(spec.selector).toEqual({ app: "orders" });
@@ -96,19 +96,19 @@ describe("dapr services of workloads", () => {
     expect(created.metadata.annotations).toMatchObject({ "prometheus.io/scrape": "true", "prometheus.io/port": "9090" });
 
     await api.delete("v1", "Service", "order-app-dapr", ns);
-    await eventually(() => svc("order-app-dapr"), 5000, "dapr service recreated");
+    await eventually(() => svc("order-app-dapr"), 15_000, "dapr service recreated");
 
     const stored = api.get("apps/v1", "Deployment", "orders", ns)!;
     const plain = structuredClone(stored);
     (plain.spec as { template: { metadata: { annotations?: Record<string, string> } } }).template.metadata.annotations = {};
     await api.apply(plain);
-    await eventually(() => !svc("order-app-dapr"), 5000, "dapr service removed");
+    await eventually(() => !svc("order-app-dapr"), 15_000, "dapr service removed");
   });
 
   it("leaves unannotated workloads alone and serves StatefulSets too", async () => {
     await api.create(deployment("plain", 1, {}, ns));
     await api.create({ ...deployment("ledger", 1, { "dapr.io/enabled": "true" }, ns), kind: "StatefulSet", spec: { ...deployment("ledger", 1, {}, ns).spec, serviceName: "ledger", template: { metadata: { labels: { app: "ledger" }, annotations: { "dapr.io/enabled": "true" } }, spec: { containers: [{ name: "app", image: "x" }] } } } });
-    await eventually(() => svc("ledger-dapr"), 5000, "statefulset dapr service");
+    await eventually(() => svc("ledger-dapr"), 15_000, "statefulset dapr service");
     expect(svc("ledger-dapr")!.metadata.ownerReferences?.[0]?.kind).toBe("StatefulSet");
     expect(svc("plain-dapr")).toBeUndefined();
   });
@@ -137,7 +137,7 @@ describe("leader election", () => {
       expect((lease.spec as { holderIdentity: string }).holderIdentity).toBe("operator-0");
 
       expect(await op.stop()).toBe(0);
-      await eventually(() => second.operator.isLeader(), 5000, "takeover");
+      await eventually(() => second.operator.isLeader(), 15_000, "takeover");
       // The new leader reconciles.
       await api.create(component("after-takeover", { type: "state.in-memory", version: "v1", metadata: [] }));
       await waitForReady(api, "Component", "after-takeover", "True", ns);

@@ -62,7 +62,10 @@ export class ResourceWatcher {
     const api = this.kc.makeApiClient(CustomObjectsApi);
     for (const kind of this.kinds) {
       const k = watchedKinds[kind];
-      const list = () => api.listNamespacedCustomObject({ group: k.group, version: k.version, namespace: this.namespace, plural: k.plural });
+      // The informer relists by itself (after 410 Gone); a stopped watcher must not.
+      const list = () => this.stopped.signal.aborted
+        ? Promise.reject(new Error("watcher stopped"))
+        : api.listNamespacedCustomObject({ group: k.group, version: k.version, namespace: this.namespace, plural: k.plural });
       const informer = makeInformer<KubernetesObject>(this.watchConfig.config, collectionPath(k, this.namespace), list);
       const w: KindWatch = { kind, informer, synced: false, errors: 0, restarting: false, again: false };
       informer.on("error", (err: unknown) => {

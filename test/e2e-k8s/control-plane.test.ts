@@ -104,7 +104,7 @@ describe("install", () => {
     await eventually(() => {
       const hook = api.get("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration", "dapr-ts-sidecar-injector");
       return (hook?.webhooks as { clientConfig: { caBundle?: string } }[] | undefined)?.[0]?.clientConfig.caBundle;
-    }, 10_000, "caBundle in the chart's webhook configuration");
+    }, 20_000, "caBundle in the chart's webhook configuration");
     operator = await startOperatorFor(api, { namespace: ns });
     await operator.operator.synced;
   }, 30_000);
@@ -157,14 +157,14 @@ describe("workloads", () => {
   it("gives an annotated Deployment its dapr Service and pods with daprd; leaves an unannotated one untouched", async () => {
     const r = await kubectl(api, ["apply", "-f", yamlFile("apps.yaml", [app("checkout", { "dapr.io/enabled": "true", "dapr.io/app-id": "checkout", "dapr.io/app-port": "8080" }), app("legacy", {})])]);
     expect(r.code).toBe(0);
-    const svc = await eventually(() => api.get("v1", "Service", "checkout-dapr", "default"), 8000, "checkout-dapr Service");
+    const svc = await eventually(() => api.get("v1", "Service", "checkout-dapr", "default"), 15_000, "checkout-dapr Service");
     expect((svc.spec as { ports: { name: string }[] }).ports.map((p) => p.name)).toEqual(["dapr-http", "dapr-grpc", "dapr-internal", "dapr-metrics"]);
-    const pods = await eventually(() => (podsOf("checkout").length === 2 ? podsOf("checkout") : undefined), 8000, "checkout pods");
+    const pods = await eventually(() => (podsOf("checkout").length === 2 ? podsOf("checkout") : undefined), 15_000, "checkout pods");
     for (const p of pods) {
       expect(containersOf(p)).toContain("daprd");
       expect(p.metadata.labels).toMatchObject({ "dapr.io/sidecar-injected": "true", "dapr.io/app-id": "checkout" });
     }
-    const legacy = await eventually(() => (podsOf("legacy").length === 2 ? podsOf("legacy") : undefined), 8000, "legacy pods");
+    const legacy = await eventually(() => (podsOf("legacy").length === 2 ? podsOf("legacy") : undefined), 15_000, "legacy pods");
     for (const p of legacy) expect(containersOf(p)).toEqual(["app"]);
     expect(api.get("v1", "Service", "legacy-dapr", "default")).toBeUndefined();
     const get = await kubectl(api, ["get", "service", "checkout-dapr", "-o", "jsonpath={.spec.clusterIP}"]);
@@ -197,29 +197,33 @@ describe("workloads", () => {
 describe("operator robustness", () => {
   it("changes nothing when restarted mid-way", async () => {
     // Let every pending pass finish, then restart and compare every resourceVersion it could touch.
-    await waitForReady(api, "Component", "cassandra-store", "False");
+    const settled = () =>
+      operator.operator.pending() === 0 &&
+      [...api.list("dapr.io/v1alpha1", "Component"), ...api.list("dapr.io/v1alpha1", "Resiliency")].every((o) => (o.status as { observedGeneration?: number } | undefined)?.observedGeneration === o.metadata.generation);
+    await eventually(settled, 15_000, "the operator idle with every object judged");
     await new Promise((r) => setTimeout(r, 300));
+    await eventually(settled, 15_000, "the operator still idle");
     const before = snapshot();
     expect(await operator.stop()).toBe(0);
     operator = await startOperatorFor(api, { namespace: ns, identity: "operator-restarted" });
     await operator.operator.synced;
-    await eventually(() => operator.operator.isLeader(), 8000, "the restarted operator leading");
+    await eventually(() => operator.operator.isLeader(), 15_000, "the restarted operator leading");
     // A new leader passes over every key once: wait for at least that many passes and an empty queue.
     const keys = api.list("dapr.io/v1alpha1", "Component").length + api.list("dapr.io/v1alpha1", "Resiliency").length + api.list("apps/v1", "Deployment").length;
-    await eventually(() => operator.operator.passes() >= keys && operator.operator.pending() === 0, 8000, "a pass over every key");
+    await eventually(() => operator.operator.passes() >= keys && operator.operator.pending() === 0, 15_000, "a pass over every key");
     await new Promise((r) => setTimeout(r, 200));
     expect(snapshot()).toEqual(before);
   });
 
   it("loses no event while its watches are cut", async () => {
-    await eventually(() => api.openWatches() >= 7, 5000, "the operator's watches");
+    await eventually(() => api.openWatches() >= 7, 15_000, "the operator's watches");
     expect(api.dropWatches()).toBeGreaterThanOrEqual(7);
     // Created while no watch is open.
     await api.create({ apiVersion: "dapr.io/v1alpha1", kind: "Component", metadata: { name: "while-cut", namespace: "default" }, spec: { type: "state.in-memory", version: "v1", metadata: [] } });
     await api.create(app("during-cut", { "dapr.io/enabled": "true" }) as KubeObject);
     expect(api.openWatches()).toBeLessThan(7); // the creates really happened while (most) watches were down
     await waitForReady(api, "Component", "while-cut", "True");
-    await eventually(() => api.get("v1", "Service", "during-cut-dapr", "default"), 8000, "Service of a Deployment created during the cut");
+    await eventually(() => api.get("v1", "Service", "during-cut-dapr", "default"), 15_000, "Service of a Deployment created during the cut");
     expect(readyCondition(api.get("dapr.io/v1alpha1", "Component", "statestore", "default"))?.status).toBe("True");
   });
 });

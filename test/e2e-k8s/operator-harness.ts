@@ -60,7 +60,7 @@ export function readyCondition(obj: KubeObject | undefined): { status: string; r
 }
 
 /** Waits until the object's Ready condition is `status` (for its current generation), and returns the condition. */
-export function waitForReady(api: KubeApi, kind: string, name: string, status: "True" | "False", namespace = "default", timeoutMs = 8000, apiVersion = "dapr.io/v1alpha1") {
+export function waitForReady(api: KubeApi, kind: string, name: string, status: "True" | "False", namespace = "default", timeoutMs = 15_000, apiVersion = "dapr.io/v1alpha1") {
   return eventually(() => {
     const obj = api.get(apiVersion, kind, name, namespace);
     const c = readyCondition(obj);

@@ -148,7 +148,7 @@ describe("ActorsCore (local placement)", () => {
 
   it("times out an app that never answers under the actor timeout policy, and frees the actor's turn", async () => {
     const policies = new ResiliencyProvider([{
-      apiVersion: "dapr.io/v1alpha1", kind: "Resiliency", metadata: { name: "r" },
+      metadata: { name: "r" },
       spec: { policies: { timeouts: { quick: "200ms" } }, targets: { actors: { T: { timeout: "quick" } } } },
     }], { logger, appId: "app", namespace: "default" });
     const core = await makeCore({ entities: ["T"] }, policies);

@@ -308,14 +308,16 @@ export class WorkflowEngine {
 
   async completeActivity(res: ActivityResponse): Promise<void> {
     const id = res.instanceId;
-    const cached = this.cache.get(id);
-    const execId = cached?.meta.executionId ?? "";
-    const key = activityKey(id, execId, res.taskId);
-    this.dispatcher.complete(key);
-    const startedAt = this.activityStarted.get(key);
-    this.activityStarted.delete(key);
+    // The answer names no execution: find which one the work item was for.
+    const keys = this.dispatcher.inFlightKeys((k) => k.startsWith(`a|${id}|`) && k.endsWith(`|${res.taskId}`));
+    for (const k of keys) this.dispatcher.complete(k);
+    const key = keys[0];
+    const execId = key?.split("|")[2];
+    const startedAt = key ? this.activityStarted.get(key) : undefined;
+    if (key) this.activityStarted.delete(key);
     await this.mutate(id, (s) => {
       if (!s || isTerminal(s.meta.status)) return undefined;
+      if (execId !== undefined && s.meta.executionId !== execId) return undefined; // for an execution that continued as new
       const pending = pendingWork(s).activities.find((a) => a.taskId === res.taskId);
       if (!pending) return undefined; // already recorded: activities complete exactly once in history
       const failed = !!res.failureDetails;
@@ -443,7 +445,8 @@ export class WorkflowEngine {
         }
         next.etag = undefined; // the store does not return the new ETag; read it before the next write
         if (continued) this.dropLocal(id);
-        if (next.meta.owner === this.me) {
+        // Finished instances leave the cache: their state is in the store, and memory stays bounded.
+        if (next.meta.owner === this.me && !isTerminal(next.meta.status)) {
           this.cache.set(id, next);
           this.prefetchEtag(next);
         } else {

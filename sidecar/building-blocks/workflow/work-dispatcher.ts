@@ -97,6 +97,11 @@ export class WorkDispatcher {
     return found;
   }
 
+  /** Keys of unfinished items that satisfy `match` (e.g. an activity of any execution of an instance). */
+  inFlightKeys(match: (key: string) => boolean): string[] {
+    return this.streams.flatMap((s) => [...s.inFlight.keys()].filter(match));
+  }
+
   isInFlight(key: string): boolean {
     return this.streams.some((s) => s.inFlight.has(key));
   }
