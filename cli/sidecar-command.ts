@@ -2,7 +2,6 @@
 // (draining in-flight requests) with exit code 0; a fatal start-up error
 // (e.g. a component that fails without ignoreErrors) exits 1 naming the cause.
 import { parseSidecarFlags } from "../sidecar/runtime/flags.js";
-import { Sidecar } from "../sidecar/runtime/sidecar.js";
 
 export async function main(argv: string[]): Promise<number> {
   let opts;
@@ -12,6 +11,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`dapr-ts sidecar: ${(err as Error).message}\n`);
     return 2;
   }
+  // Imported only once the flags are good: a typo should not wait for the runtime to load.
+  const { Sidecar } = await import("../sidecar/runtime/sidecar.js");
   let done!: (code: number) => void;
   const finished = new Promise<number>((r) => (done = r));
   const sidecar = new Sidecar(opts, { onShutdownRequested: () => void stop("shutdown API") });

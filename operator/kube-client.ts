@@ -5,10 +5,11 @@
 //
 // Status writes, the hot path (one per object after every change), go through
 // undici on a keep-alive pool instead of client-node: client-node opens a new
-// TLS connection per request, which made 1,000 status writes take ~50 s
-// against the API double instead of a few seconds.
+// TLS connection per request, which made each write about 2.5 times slower and
+// twice as CPU-hungry against the API double (measured: 1,000 Components took
+// 57 s to all turn Ready instead of 15 s on the same loaded machine).
 import type https from "node:https";
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Service } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, type KubeConfig, type V1Service } from "@kubernetes/client-node";
 import { Agent, request } from "undici";
 
 export interface DaprKind {
@@ -33,8 +34,6 @@ async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
     throw err;
   }
 }
-
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 /** An error shaped like client-node's ApiException (numeric `code`), so callers treat both alike. */
 export class KubeRequestError extends Error {
@@ -101,14 +100,6 @@ export class OperatorKubeClient {
   async patchStatus(kind: DaprKind, namespace: string, name: string, status: unknown): Promise<boolean> {
     const path = `/apis/${daprGroup}/${kind.version}/namespaces/${encodeURIComponent(namespace)}/${kind.plural}/${encodeURIComponent(name)}/status`;
     const done = await orUndefined(this.fast.call("PATCH", path, { status }, PatchStrategy.MergePatch).then(() => true));
-    return done !== undefined;
-  }
-
-  /** Merge-patches a dapr.io object's status with client-node (kept for callers that want its typing). */
-  async patchStatusViaClientNode(kind: DaprKind, namespace: string, name: string, status: unknown): Promise<boolean> {
-    const done = await orUndefined(
-      this.custom.patchNamespacedCustomObjectStatus({ group: daprGroup, version: kind.version, namespace, plural: kind.plural, name, body: { status } }, mergePatch),
-    );
     return done !== undefined;
   }
 

@@ -114,6 +114,26 @@ describe("dapr services of workloads", () => {
   });
 });
 
+describe("dapr service conflicts", () => {
+  it("leaves a same-named Service it does not manage alone, and lets the first of two same-app-id workloads keep its Service", async () => {
+    await api.create({ apiVersion: "v1", kind: "Service", metadata: { name: "taken-dapr", namespace: ns }, spec: { selector: { app: "x" }, ports: [{ name: "http", port: 80 }] } });
+    await api.create(deployment("taken", 1, { "dapr.io/enabled": "true" }, ns));
+    await api.create(deployment("first", 1, { "dapr.io/enabled": "true", "dapr.io/app-id": "shared" }, ns));
+    const owned = await eventually(() => api.get("v1", "Service", "shared-dapr", ns), 15_000, "shared-dapr");
+    await api.create(deployment("second", 1, { "dapr.io/enabled": "true", "dapr.io/app-id": "shared" }, ns));
+    await new Promise((r) => setTimeout(r, 600));
+    const taken = api.get("v1", "Service", "taken-dapr", ns)!;
+    expect(taken.metadata.ownerReferences).toBeUndefined();
+    expect((taken.spec as { ports: { name: string }[] }).ports.map((p) => p.name)).toEqual(["http"]);
+    const shared = api.get("v1", "Service", "shared-dapr", ns)!;
+    expect(shared.metadata.ownerReferences?.[0]?.name).toBe("first");
+    expect(shared.metadata.resourceVersion).toBe(owned.metadata.resourceVersion); // no tug of war
+    // The first goes (and its Service with it, by garbage collection): the second takes the name over.
+    await api.delete("apps/v1", "Deployment", "first", ns);
+    await eventually(() => api.get("v1", "Service", "shared-dapr", ns)?.metadata.ownerReferences?.[0]?.name === "second", 15_000, "shared-dapr handed over");
+  });
+});
+
 describe("probes and metrics", () => {
   it("serves /healthz, /readyz and dapr_operator_* metrics", async () => {
     expect((await fetch(`http://127.0.0.1:${op.healthzPort}/healthz`)).status).toBe(200);

@@ -11,7 +11,7 @@ import { LeaderElector } from "./leader-election.js";
 import { operatorMetrics } from "./metrics.js";
 import { componentKind, componentReconciler } from "./reconcilers/component.js";
 import { configurationKind, configurationReconciler } from "./reconcilers/configuration.js";
-import { managedByLabel, managedByValue, type Workload } from "./reconcilers/dapr-service.js";
+import { appIdOf, daprServiceName, isDaprEnabled, managedByLabel, managedByValue, type Workload } from "./reconcilers/dapr-service.js";
 import { objectKey, type DaprObject } from "./reconcilers/dapr-status.js";
 import { resiliencyKind, resiliencyReconciler } from "./reconcilers/resiliency.js";
 import { subscriptionKind, subscriptionReconciler } from "./reconcilers/subscription.js";
@@ -96,6 +96,13 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
       // A Service deleted or edited by hand is put back by its workload's pass.
       const owner = ownerKeyOf(svc);
       if (owner) workloadController?.enqueue(owner);
+      // When it goes with its owner, another workload of the same app-id may now claim the name.
+      const namespace = svc.metadata?.namespace ?? "";
+      for (const [kind, inf] of [["Deployment", deployments], ["StatefulSet", statefulSets]] as const) {
+        for (const w of inf.cache.list(namespace)) {
+          if (isDaprEnabled(w) && daprServiceName(appIdOf(w)) === svc.metadata?.name) workloadController?.enqueue(workloadKey(kind, w));
+        }
+      }
     },
     selector,
   );

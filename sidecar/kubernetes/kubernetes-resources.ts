@@ -132,7 +132,10 @@ export class KubernetesResources {
     switch (kind) {
       case "Component": {
         const src = set.components.find((c) => c.resource.metadata.name === name);
-        await (type === "delete" || !src ? this.reloader!.remove(name) : this.reloader!.apply(src));
+        // Not awaited: a slow component (up to its initTimeout) must not hold up other changes.
+        // The reloader keeps the order of changes per component name.
+        const reload = type === "delete" || !src ? this.reloader!.remove(name) : this.reloader!.apply(src);
+        reload.catch((err: unknown) => this.log.error("component reload failed", { component: name, error: (err as Error).message }));
         return;
       }
       case "Subscription":

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KubernetesNameResolver, splitTarget } from "./kubernetes-resolver.js";
+import { hostMapFrom, KubernetesNameResolver, splitTarget } from "./kubernetes-resolver.js";
 import { AppNotFoundError } from "./name-resolver.js";
 
 describe("KubernetesNameResolver", () => {
@@ -36,5 +36,14 @@ describe("KubernetesNameResolver", () => {
   it("splitTarget keeps the own namespace when none is given", () => {
     expect(splitTarget("orders", "ns1")).toEqual({ appId: "orders", namespace: "ns1" });
     expect(splitTarget("orders.ns2", "ns1")).toEqual({ appId: "orders", namespace: "ns2" });
+  });
+
+  it("hostMapFrom parses name=host:port lists and names a bad entry", async () => {
+    const r = new KubernetesNameResolver({ hosts: hostMapFrom("orders-dapr.default.svc.cluster.local=127.0.0.2:50002, inv-dapr.shop.svc.cluster.local=[::1]:6000") });
+    expect(await r.resolve("orders", "default")).toEqual({ host: "127.0.0.2", port: 50002 });
+    expect(await r.resolve("inv.shop", "default")).toEqual({ host: "::1", port: 6000 });
+    expect(() => hostMapFrom("a=b")).toThrow("invalid host mapping 'a=b': expected <dns-name>=<host>:<port>");
+    expect(() => hostMapFrom("a=127.0.0.1:70000")).toThrow(/invalid host mapping 'a=127\.0\.0\.1:70000'/);
+    expect(hostMapFrom("")("x")).toBeUndefined();
   });
 });

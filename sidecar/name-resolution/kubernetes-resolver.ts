@@ -51,3 +51,20 @@ export class KubernetesNameResolver implements NameResolver {
     return this.opts.hosts?.(dnsName) ?? { host: dnsName, port: this.internalPort };
   }
 }
+
+/**
+ * A `hosts` mapping from text, for processes started by tests (e.g. a test
+ * kubelet giving each pod its own loopback address):
+ * `orders-dapr.default.svc.cluster.local=127.0.0.2:50002,inventory-dapr.default.svc.cluster.local=127.0.0.3:50002`.
+ * Throws naming the bad entry.
+ */
+export function hostMapFrom(spec: string): (dnsName: string) => ResolvedAddress | undefined {
+  const table = new Map<string, ResolvedAddress>();
+  for (const entry of spec.split(",").map((e) => e.trim()).filter(Boolean)) {
+    const m = /^([^=\s]+)=(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(entry);
+    const port = m ? Number(m[3]) : NaN;
+    if (!m || port < 1 || port > 65535) throw new Error(`invalid host mapping '${entry}': expected <dns-name>=<host>:<port>`);
+    table.set(m[1]!, { host: m[2]!.replace(/^\[(.*)\]$/, "$1"), port });
+  }
+  return (dnsName) => table.get(dnsName);
+}

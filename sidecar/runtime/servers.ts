@@ -25,8 +25,13 @@ export function closeGracefully(server: http.Server, graceMs: number): Promise<v
   return new Promise((resolve) => {
     const force = setTimeout(() => server.closeAllConnections(), graceMs);
     force.unref();
+    // A keep-alive connection whose request finishes after close() goes idle and would
+    // hold the server open until the grace period ends: keep closing idle ones.
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    sweep.unref();
     server.close(() => {
       clearTimeout(force);
+      clearInterval(sweep);
       resolve();
     });
     server.closeIdleConnections();

@@ -177,6 +177,7 @@ export class Sidecar {
     }
 
     const { server } = buildGrpcApi({
+      appId: o.appId,
       apiToken: o.apiToken,
       maxMessageSize: o.maxBodySize,
       handlers: Object.assign({}, ...this.blocks.map((b) => b.grpc ?? {})),
@@ -198,7 +199,7 @@ export class Sidecar {
     if (o.daprPublicPort !== undefined) {
       const metadataBlock = this.blocks.find((b) => b.name === "metadata");
       const pub = buildHttpApi({
-        appId: o.appId, maxBodySize: o.maxBodySize, logger: this.logger,
+        appId: o.appId, maxBodySize: o.maxBodySize, logger: this.logger, answerUnbuiltRoutes: false,
         routes: [(r) => registerHealthHttp(r, readiness), (r) => metadataBlock?.http?.(r)],
       });
       const l = await listenHttp(pub, o.daprPublicPort, outside);

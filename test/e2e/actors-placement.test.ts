@@ -92,6 +92,20 @@ function startApp(name: string, port: number, sidecarPort: () => number): Promis
         res.end(JSON.stringify({ instance: name, status: r.status, value: r.status === 200 ? await r.json() : null }));
         return;
       }
+      if (method === "bump") {
+        // Read, yield, write on the activation's in-memory count: only turn-based concurrency keeps it exact.
+        const current = cache.get(key) ?? 0;
+        await new Promise((r2) => setImmediate(r2));
+        cache.set(key, current + 1);
+        res.end(String(current + 1));
+        return;
+      }
+      if (method === "flush") {
+        const w = await fetch(daprUrl(`/v1.0/actors/${type}/${rawId}/state`), { method: "POST", body: JSON.stringify([{ operation: "upsert", request: { key: "count", value: cache.get(key) ?? 0 } }]) });
+        res.statusCode = w.status === 204 ? 200 : 500;
+        res.end(String(cache.get(key) ?? 0));
+        return;
+      }
       if (method === "incr") {
         // Like an SDK actor: state cached for the activation, loaded once, saved on every call.
         // Read, yield, write: only turn-based concurrency keeps the count exact.
@@ -293,8 +307,10 @@ describe("actor placement across two instances (Redis)", () => {
 
   it("a counter actor incremented 10,000 times concurrently ends at exactly 10,000", async () => {
     const id = uniqueName("counter");
-    const results = await pool(Array.from({ length: 10_000 }, (_, i) => i), 256, async (i) => (await call(i % 2 ? a.sidecar! : b.sidecar!, id, "incr")).status);
+    // Through both sidecars at once: half the calls are forwarded to the actor's host.
+    const results = await pool(Array.from({ length: 10_000 }, (_, i) => i), 256, async (i) => (await call(i % 2 ? a.sidecar! : b.sidecar!, id, "bump")).status);
     expect(results.filter((s) => s !== 200)).toEqual([]);
+    expect((await call(a.sidecar!, id, "flush")).status).toBe(200);
     const owner = (await (await call(a.sidecar!, id, "load")).json()) as { instance: string };
     const count = await (owner.instance === "A" ? a : b).sidecar!.http(`/v1.0/actors/${TYPE}/${id}/state/count`);
     expect(await count.json()).toBe(10_000);

@@ -1,7 +1,9 @@
 // The official SDK on both sides of actors: an AbstractActor hosted by
 // DaprServer (HTTP app), called through ActorProxyBuilder, with actor state,
 // a timer and a durable reminder, plus the actor API's bad-input answers.
+import * as grpc from "@grpc/grpc-js";
 import { AbstractActor, ActorId, ActorProxyBuilder, CommunicationProtocolEnum, DaprClient, DaprServer } from "@dapr/dapr";
+import { daprProto, lookup } from "../../sidecar/api/grpc/protos.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSidecar, type SidecarProcess } from "../support/sidecar-process.js";
 import { freePort, uniqueName } from "../support/services.js";
@@ -194,6 +196,51 @@ describe("SDK actors over HTTP", () => {
       expect(r.status).toBe(400);
       const r2 = await sidecar.http(`/v1.0/actors/SdkCounterActor/${id}/state`, { method: "POST", body: JSON.stringify({ not: "an array" }) });
       expect(r2.status).toBe(400);
+    });
+  });
+
+  describe("over gRPC (the actor RPCs of the Dapr service)", () => {
+    let c: any;
+    const rpc = (name: string, req: unknown) => new Promise<any>((resolve, reject) => c[name](req, (e: grpc.ServiceError | null, r: unknown) => (e ? reject(e) : resolve(r))));
+    beforeAll(() => {
+      const Ctor = lookup<grpc.ServiceClientConstructor>(daprProto(), "dapr.proto.runtime.v1.Dapr");
+      c = new Ctor(`127.0.0.1:${sidecar.grpcPort}`, grpc.credentials.createInsecure());
+    });
+    afterAll(() => c?.close());
+
+    it("invokes, writes and reads state, and manages reminders and timers", async () => {
+      const id = uniqueName("g");
+      await builder.build(new ActorId(id)).increment(4);
+      const inv = await rpc("InvokeActor", { actor_type: "SdkCounterActor", actor_id: id, method: "get", data: Buffer.alloc(0) });
+      expect(JSON.parse(inv.data.toString())).toBe(4);
+      await rpc("ExecuteActorStateTransaction", {
+        actor_type: "SdkCounterActor", actor_id: id,
+        operations: [{ operationType: "upsert", key: "extra", value: { type_url: "", value: Buffer.from(JSON.stringify({ a: 1 })) } }],
+      });
+      const st = await rpc("GetActorState", { actor_type: "SdkCounterActor", actor_id: id, key: "extra" });
+      expect(JSON.parse(st.data.toString())).toEqual({ a: 1 });
+
+      await rpc("RegisterActorReminder", { actor_type: "SdkCounterActor", actor_id: id, name: "g1", due_time: "1h", period: "R2/PT1H", data: Buffer.from(JSON.stringify({ g: 1 })) });
+      await rpc("RegisterActorReminder", { actor_type: "SdkCounterActor", actor_id: id, name: "g2", due_time: "1h" });
+      const one = await rpc("GetActorReminder", { actor_type: "SdkCounterActor", actor_id: id, name: "g1" });
+      expect(one).toMatchObject({ actor_type: "SdkCounterActor", actor_id: id, period: "R2/PT1H" });
+      expect(JSON.parse(one.data.value.toString())).toEqual({ g: 1 });
+      const list = await rpc("ListActorReminders", { actor_type: "SdkCounterActor", actor_id: id });
+      expect(list.reminders.map((r: { name: string }) => r.name).sort()).toEqual(["g1", "g2"]);
+      await rpc("UnregisterActorReminder", { actor_type: "SdkCounterActor", actor_id: id, name: "g1" });
+      await rpc("UnregisterActorRemindersByType", { actor_type: "SdkCounterActor", actor_id: id });
+      expect((await rpc("ListActorReminders", { actor_type: "SdkCounterActor", actor_id: id })).reminders).toEqual([]);
+      await expect(rpc("GetActorReminder", { actor_type: "SdkCounterActor", actor_id: id, name: "g1" })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+
+      await rpc("RegisterActorTimer", { actor_type: "SdkCounterActor", actor_id: id, name: "gt", due_time: "0s", period: "100ms", callback: "onTick", data: Buffer.from(JSON.stringify({ t: 1 })) });
+      await until(() => (timerFirings[id]?.length ?? 0) >= 2);
+      await rpc("UnregisterActorTimer", { actor_type: "SdkCounterActor", actor_id: id, name: "gt" });
+    });
+
+    it("answers bad input with gRPC statuses", async () => {
+      await expect(rpc("InvokeActor", { actor_type: "NoSuchType", actor_id: "1", method: "m" })).rejects.toMatchObject({ code: grpc.status.INTERNAL });
+      await expect(rpc("RegisterActorReminder", { actor_type: "SdkCounterActor", actor_id: "1", name: "b", period: "nope" })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+      await expect(rpc("RegisterActorTimer", { actor_type: "SdkCounterActor", actor_id: "1", name: "b", due_time: "nope" })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
     });
   });
 });

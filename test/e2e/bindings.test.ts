@@ -139,6 +139,7 @@ describe("input bindings to a plain HTTP app", () => {
   const cronArrivals: { at: number; readTimeUTC: string }[] = [];
   const rabbitDeliveries: { body: string; headers: http.IncomingHttpHeaders }[] = [];
   const unwantedPosts: string[] = [];
+  const mqttDeliveries: string[] = [];
 
   beforeAll(async () => {
     echo = await startEchoServer();
@@ -149,7 +150,11 @@ describe("input bindings to a plain HTTP app", () => {
       req.on("end", () => {
         const url = req.url ?? "";
         if (req.method === "OPTIONS" && url === "/cron-route") return void res.writeHead(405).end();
-        if (req.method === "OPTIONS" && url === "/rabbitin") return void res.writeHead(200).end();
+        if (req.method === "OPTIONS" && (url === "/rabbitin" || url === "/mqttin")) return void res.writeHead(200).end();
+        if (req.method === "POST" && url === "/mqttin") {
+          mqttDeliveries.push(body);
+          return void res.writeHead(200).end();
+        }
         if (req.method === "POST" && url === "/cron-route") {
           cronArrivals.push({ at: Date.now(), readTimeUTC: String(req.headers["readtimeutc"]) });
           return void res.writeHead(200).end();
@@ -171,6 +176,7 @@ describe("input bindings to a plain HTTP app", () => {
       component("unwanted", "bindings.cron", { schedule: "@every 1s" }),
       component("rabbitin", "bindings.rabbitmq", { host: services.rabbitmq.url, queueName: queue, durable: "false", deleteWhenUnused: "true", direction: "input, output" }),
       component("httpout", "bindings.http", { url: `http://127.0.0.1:${echo.port}/forwarded` }),
+      component("mqttin", "bindings.mqtt3", { url: services.mqtt.url, topic: uniqueName("t"), consumerID: uniqueName("c") }),
       component("statestore", "state.redis", { redisHost: `${services.redis.host}:${services.redis.port}` }),
     ]);
     sidecar = await startSidecar({ appId: uniqueName("bindin"), resourcesPaths: [dir], args: ["--app-port", String(appPort)] });
@@ -196,6 +202,16 @@ describe("input bindings to a plain HTTP app", () => {
     await until(() => cronArrivals.length >= 2, 20_000);
     expect(unwantedPosts).toEqual([]);
   }, 30_000);
+
+  it("uses one mqtt3 instance in both directions: what is sent through it reaches the app", async () => {
+    const r = await sidecar.http("/v1.0/bindings/mqttin", { method: "POST", body: JSON.stringify({ operation: "create", data: { via: "mqtt" } }) });
+    expect(r.status).toBe(204);
+    const got = await until(() => mqttDeliveries[0], 10_000);
+    expect(JSON.parse(got)).toEqual({ via: "mqtt" });
+    const meta = (await (await sidecar.http("/v1.0/metadata")).json()) as { components: { name: string; capabilities: string[] }[] };
+    expect(meta.components.find((c) => c.name === "mqttin")?.capabilities).toEqual(["INPUT_BINDING", "OUTPUT_BINDING"]);
+    expect(meta.components.find((c) => c.name === "cronin")?.capabilities).toEqual(["INPUT_BINDING"]);
+  }, 20_000);
 
   it("redelivers a refused event, then applies the app's reply (state saved, `to` called)", async () => {
     const r = await sidecar.http("/v1.0/bindings/rabbitin", { method: "POST", body: JSON.stringify({ operation: "create", data: { order: 7 } }) });

@@ -71,9 +71,16 @@ describe("dapr-ts run", () => {
     const file = path.join(home, "dapr.yaml");
     const quick = (id: string) => `["${process.execPath}", "-e", "console.log('hi from ${id}')"]`;
     writeFileSync(file, `version: 1\napps:\n  - appID: one\n    command: ${quick("one")}\n  - appID: two\n    command: ${quick("two")}\n`);
-    const r = await run(["run", "-f", file], { DAPR_TS_HOME: home }, { killAfterMs: 3000 });
-    expect(r.out).toMatch(/== APP \(one\) == hi from one/);
-    expect(r.out).toMatch(/== APP \(two\) == hi from two/);
+    const proc = spawn(process.execPath, [cliPath, "run", "-f", file], { env: { ...process.env, DAPR_TS_HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    proc.stdout.on("data", (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => proc.on("exit", resolve));
+    const deadline = Date.now() + 30_000;
+    while (!(/hi from one/.test(out) && /hi from two/.test(out)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    proc.kill("SIGTERM");
+    await exited;
+    expect(out).toMatch(/== APP \(one\) == hi from one/);
+    expect(out).toMatch(/== APP \(two\) == hi from two/);
   });
 
   it("rejects a run without --app-id", async () => {

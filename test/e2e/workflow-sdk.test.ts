@@ -4,6 +4,9 @@
 // purge, plus the bad inputs (unknown workflow, duplicate id, malformed input,
 // failing activity) and Dapr's HTTP and gRPC management APIs.
 import * as grpc from "@grpc/grpc-js";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { DaprWorkflowClient, WorkflowRuntime, WorkflowRuntimeStatus, type WorkflowActivityContext, type WorkflowContext } from "@dapr/dapr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { daprProto, lookup } from "../../sidecar/api/grpc/protos.js";
@@ -266,6 +269,9 @@ describe("bad input", () => {
     const bad = await sidecar.http("/v1.0/workflows/dapr/threeSteps/start?instanceID=a||b", { method: "POST", body: "1" });
     expect(bad.status).toBe(400);
     expect((await json(bad)).errorCode).toBe("ERR_INSTANCE_ID_INVALID");
+    const long = await sidecar.http(`/v1.0/workflows/dapr/threeSteps/start?instanceID=${"x".repeat(65)}`, { method: "POST", body: "1" });
+    expect(long.status).toBe(400);
+    expect((await json(long)).errorCode).toBe("ERR_INSTANCE_ID_TOO_LONG");
     const comp = await sidecar.http("/v1.0/workflows/temporal/threeSteps/start", { method: "POST", body: "1" });
     expect(comp.status).toBe(400);
     expect((await json(comp)).errorCode).toBe("ERR_WORKFLOW_COMPONENT_NOT_FOUND");
@@ -339,5 +345,23 @@ describe("Dapr's workflow management API", () => {
     const metrics = await (await fetch(`http://127.0.0.1:${sidecar.metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/dapr_runtime_workflow_execution_count\{[^}]*workflow_name="threeSteps"[^}]*status="completed"\} \d+/);
     expect(metrics).toMatch(/dapr_runtime_workflow_activity_execution_count\{[^}]*activity_name="double"/);
+  });
+});
+
+describe("a sidecar without an actor state store", () => {
+  it("refuses workflow calls with an error that says what to configure", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-wf-noactor-"));
+    writeFileSync(path.join(dir, "state.yaml"), "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: plain\nspec:\n  type: state.in-memory\n  version: v1\n  metadata: []\n");
+    const sc = await startSidecar({ appId: uniqueName("wf-noactor"), resourcesPaths: [dir] });
+    const c = new DaprWorkflowClient(sdkOptions(sc.grpcPort));
+    try {
+      await expect(c.scheduleNewWorkflow("anything", 1)).rejects.toThrow(/actorStateStore/);
+      const r = await sc.http("/v1.0/workflows/dapr/anything/start", { method: "POST", body: "1" });
+      expect(r.status).toBe(500);
+      expect((await json(r)).message).toMatch(/actorStateStore: true/);
+    } finally {
+      await c.stop().catch(() => {});
+      await sc.stop();
+    }
   });
 });

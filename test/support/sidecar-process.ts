@@ -85,7 +85,7 @@ export async function startSidecar(o: SidecarStartOptions = {}): Promise<Sidecar
 }
 
 async function waitHealthy(sc: SidecarProcess, exited: Promise<number | null>): Promise<void> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   let done = false;
   void exited.then(() => (done = true));
   while (Date.now() < deadline) {
@@ -98,7 +98,7 @@ async function waitHealthy(sc: SidecarProcess, exited: Promise<number | null>): 
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`sidecar not healthy after 20 s:\n${sc.logs()}`);
+  throw new Error(`sidecar not healthy after 60 s:\n${sc.logs()}`);
 }
 
 /** Waits for the process to exit by itself; resolves its exit code. */

@@ -4,6 +4,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { daprService } from "./protos.js";
 import { unimplemented, withToken, type GrpcHandlers } from "./grpc-helpers.js";
+import { withGrpcMetrics, withMessageSizeMetrics } from "./grpc-metrics.js";
 
 export interface ExtraService {
   service: grpc.ServiceDefinition;
@@ -13,6 +14,7 @@ export interface ExtraService {
 }
 
 export interface GrpcApiOptions {
+  appId: string;
   apiToken?: string;
   handlers: GrpcHandlers;
   maxMessageSize: number;
@@ -30,16 +32,16 @@ export function buildGrpcApi(opts: GrpcApiOptions): { server: grpc.Server; imple
   for (const rpc of Object.keys(service)) {
     const h = opts.handlers[rpc];
     if (opts.handlers[rpc]) implemented.push(rpc);
-    impl[rpc] = withToken(h ?? unimplemented(rpc), opts.apiToken);
+    impl[rpc] = withGrpcMetrics(rpc, withToken(h ?? unimplemented(rpc), opts.apiToken), opts.appId);
   }
-  server.addService(service, impl);
+  server.addService(withMessageSizeMetrics(service, opts.appId), impl);
   for (const extra of opts.extraServices ?? []) {
     const wrapped: GrpcHandlers = {};
     for (const rpc of Object.keys(extra.service)) {
       const h = extra.handlers[rpc] ?? unimplemented(rpc);
-      wrapped[rpc] = extra.tokenProtected ? withToken(h, opts.apiToken) : h;
+      wrapped[rpc] = withGrpcMetrics(extra.service[rpc]!.path, extra.tokenProtected ? withToken(h, opts.apiToken) : h, opts.appId);
     }
-    server.addService(extra.service, wrapped);
+    server.addService(withMessageSizeMetrics(extra.service, opts.appId), wrapped);
   }
   return { server, implemented };
 }

@@ -30,9 +30,10 @@ function reminderMessage(r: StoredReminder) {
 
 export function actorsGrpcHandlers(core: ActorsCore): GrpcHandlers {
   return {
+    // Actor SDKs speak JSON; a call without a content-type metadata entry is sent to the app as JSON.
     InvokeActor: unary(async (req: { actor_type: string; actor_id: string; method: string; data: Buffer; metadata: Record<string, string> }) => {
       const headers = Object.fromEntries(Object.entries(md(req.metadata)).map(([k, v]) => [k.toLowerCase(), v]));
-      const res = await core.invoke({ type: req.actor_type, id: req.actor_id, method: req.method, body: req.data ?? Buffer.alloc(0), headers, contentType: headers["content-type"] });
+      const res = await core.invoke({ type: req.actor_type, id: req.actor_id, method: req.method, body: req.data ?? Buffer.alloc(0), headers, contentType: headers["content-type"] ?? "application/json" });
       if (res.status >= 400) throw Errors.actorInvokeMethod(`the app answered ${res.status}: ${res.body.toString("utf8").slice(0, 200)}`);
       return { data: res.body };
     }),

@@ -56,10 +56,11 @@ export class LockCore {
   /** Dapr's order: no stores at all, empty resource id, empty owner, unknown store. */
   private resolve(req: { storeName: string; resourceId: string; lockOwner: string }): LoadedComponent {
     const hub = this.rt.hub;
-    if (hub.list("lock").length === 0) throw Errors.lockNotConfigured(req.storeName);
+    // Looked up first (the hot path), but reported in Dapr's order.
+    const c = hub.find("lock", req.storeName);
+    if (!c && hub.list("lock").length === 0) throw Errors.lockNotConfigured(req.storeName);
     if (!req.resourceId) throw Errors.lockResourceIdEmpty(req.storeName);
     if (!req.lockOwner) throw Errors.lockOwnerEmpty(req.storeName);
-    const c = hub.find("lock", req.storeName);
     if (!c) throw Errors.lockNotFound(req.storeName);
     return c;
   }

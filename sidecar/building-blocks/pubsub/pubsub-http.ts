@@ -35,9 +35,10 @@ export function registerPubSubHttp(router: Router, core: PubSubCore): void {
     res.status(500).json({ failedEntries: failed, errorCode: "ERR_PUBSUB_PUBLISH_MESSAGE" });
   });
   for (const m of ["post", "put"] as const) {
-    router[m]("/v1.0/publish/:pubsub/*topic", publish);
+    // Bulk first: `/v1.0/publish/bulk/...` would otherwise match a pubsub named "bulk".
     router[m]("/v1.0-alpha1/publish/bulk/:pubsub/*topic", bulk);
     router[m]("/v1.0/publish/bulk/:pubsub/*topic", bulk);
+    router[m]("/v1.0/publish/:pubsub/*topic", publish);
   }
 }
 

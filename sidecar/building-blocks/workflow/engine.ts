@@ -69,8 +69,6 @@ interface Turn {
   dispatchedAt: number;
 }
 
-const MAX_ID_LENGTH = 64;
-
 export interface EngineOptions {
   store: WorkflowStore;
   hostId: () => string;
@@ -174,8 +172,9 @@ export class WorkflowEngine {
           throw err;
         }
         this.dropLocal(id);
+        state.etag = this.store.etagAfterSave(existing?.etag, !existing);
         this.cache.set(id, state);
-        this.prefetchEtag(state);
+        if (state.etag === undefined) this.prefetchEtag(state);
         this.notify(id, meta);
         this.activate(state);
         return;
@@ -443,12 +442,13 @@ export class WorkflowEngine {
           workflowMetrics.operation(this.o.appId, op, false, Date.now() - started);
           throw err;
         }
-        next.etag = undefined; // the store does not return the new ETag; read it before the next write
+        // The store does not return the new ETag: predict it, or read it back before the next write.
+        next.etag = this.store.etagAfterSave(cur?.etag, !cur);
         if (continued) this.dropLocal(id);
         // Finished instances leave the cache: their state is in the store, and memory stays bounded.
         if (next.meta.owner === this.me && !isTerminal(next.meta.status)) {
           this.cache.set(id, next);
-          this.prefetchEtag(next);
+          if (next.etag === undefined) this.prefetchEtag(next);
         } else {
           this.cache.delete(id);
         }
@@ -629,7 +629,7 @@ export class WorkflowEngine {
       if (err instanceof ConcurrentUpdateError) return; // someone else claimed or changed it; the next sweep looks again
       throw err;
     }
-    s.etag = undefined;
+    s.etag = this.store.etagAfterSave(s.etag, false);
     this.cache.set(id, s);
     this.log.info("resuming workflow", { instance_id: id, status: daprStatusName(s.meta.status) });
     await this.reconcileChildren(s);
@@ -690,8 +690,9 @@ function activityKey(id: string, executionId: string, taskId: number): string {
   return `a|${id}|${executionId}|${taskId}`;
 }
 
+/** Only what the key layout needs; the Dapr API is stricter on ids it creates (workflow-api.ts). SDK child ids contain ':'. */
 function validateInstanceId(id: string): void {
-  if (id.length > MAX_ID_LENGTH || id.includes("||")) throw Errors.workflowInstanceIdInvalid(id);
+  if (id.includes("||")) throw Errors.workflowInstanceIdInvalid(id);
 }
 
 function validateJson(what: string, text: string): void {

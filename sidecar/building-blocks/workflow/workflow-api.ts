@@ -7,6 +7,7 @@ import { daprStatusName } from "./history.js";
 import type { InstanceMetadata } from "./instance-state.js";
 
 export const WORKFLOW_COMPONENT = "dapr";
+const MAX_INSTANCE_ID_LENGTH = 64;
 
 export interface WorkflowInfo {
   instanceID: string;
@@ -29,6 +30,11 @@ export class WorkflowApi {
   async start(component: string, name: string, instanceId: string | undefined, input: string | undefined): Promise<string> {
     this.check(component);
     if (!name) throw Errors.workflowNameMissing();
+    if (instanceId) {
+      // Dapr's rules for ids it creates: short enough for any store's keys, letters, digits, '-' and '_'.
+      if (instanceId.length > MAX_INSTANCE_ID_LENGTH) throw Errors.workflowInstanceIdTooLong(MAX_INSTANCE_ID_LENGTH);
+      if (!/^[\p{L}\p{N}_-]+$/u.test(instanceId)) throw Errors.workflowInstanceIdInvalid(instanceId);
+    }
     return this.engine().startInstance({ instanceId: instanceId || undefined, name, input: input === "" ? undefined : input });
   }
 

@@ -29,7 +29,7 @@ export const workflowBlock: BlockFactory = (ctx) => {
     setupError = Errors.workflowStoreMissing();
   } else {
     try {
-      const store = new WorkflowStore(component.instance, ctx.rt.appId, ctx.rt.namespace, component.name);
+      const store = new WorkflowStore(component.instance, ctx.rt.appId, ctx.rt.namespace, component.name, component.type);
       engine = new WorkflowEngine({ store, hostId: () => hostId, appId: ctx.rt.appId, namespace: ctx.rt.namespace, log });
       engine.start();
       log.info("workflow engine started", { state_store: component.name, host_id: hostId });

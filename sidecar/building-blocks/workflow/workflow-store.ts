@@ -22,10 +22,24 @@ export class WorkflowStore {
   readonly keys: WorkflowKeys;
   private readonly store: TransactionalStateStore;
 
-  constructor(store: unknown, appId: string, namespace: string, readonly storeName: string) {
+  constructor(store: unknown, appId: string, namespace: string, readonly storeName: string, private readonly storeType = "") {
     if (!isTransactional(store as never)) throw new Error(`the actor state store ${storeName} does not support transactions, which workflows need`);
     this.store = store as TransactionalStateStore;
     this.keys = new WorkflowKeys(appId, namespace);
+  }
+
+  /**
+   * The ETag the metadata record has after a successful save, when the store's
+   * ETags are predictable: Dapr's Redis store counts versions (a new key is 1,
+   * each guarded write adds 1). A wrong guess is harmless: it can only match
+   * when nobody else wrote in between, and otherwise fails as a conflict.
+   * Undefined means "read it back".
+   */
+  etagAfterSave(previousEtag: string | undefined, created: boolean): string | undefined {
+    if (this.storeType !== "state.redis") return undefined;
+    if (created) return "1";
+    if (previousEtag === undefined || !/^\d+$/.test(previousEtag)) return undefined;
+    return String(Number(previousEtag) + 1);
   }
 
   /** The metadata record and its ETag, or undefined when the instance does not exist. */

@@ -2,14 +2,10 @@
 // both registries (rabbitmq, mqtt3) uses the same factory: the runtime should
 // create ONE instance and use it for both directions (see isInputBinding /
 // isOutputBinding), not one per registry.
-import { ComponentRegistry, type Factory } from "../registry.js";
+import { ComponentRegistry, lazy, type Factory } from "../registry.js";
 import type { InputBinding, OutputBinding } from "./binding.js";
 import { CronBinding } from "./cron/index.js";
 import { HttpOutputBinding } from "./http/index.js";
-import { Mqtt3Binding } from "./mqtt3/index.js";
-import { PostgresOutputBinding } from "./postgresql/index.js";
-import { RabbitMQBinding } from "./rabbitmq/index.js";
-import { RedisOutputBinding } from "./redis/index.js";
 
 export * from "./binding.js";
 
@@ -23,7 +19,7 @@ function both(types: string | string[], factory: Factory<InputBinding & OutputBi
 
 inputBindingRegistry.register("bindings.cron", ["v1"], (ctx) => new CronBinding(ctx));
 outputBindingRegistry.register("bindings.http", ["v1"], (ctx) => new HttpOutputBinding(ctx));
-outputBindingRegistry.register("bindings.redis", ["v1"], (ctx) => new RedisOutputBinding(ctx));
-outputBindingRegistry.register(["bindings.postgresql", "bindings.postgres"], ["v1"], (ctx) => new PostgresOutputBinding(ctx));
-both("bindings.rabbitmq", (ctx) => new RabbitMQBinding(ctx));
-both("bindings.mqtt3", (ctx) => new Mqtt3Binding(ctx));
+outputBindingRegistry.register("bindings.redis", ["v1"], lazy(async () => { const m = await import("./redis/index.js"); return (ctx) => new m.RedisOutputBinding(ctx); }));
+outputBindingRegistry.register(["bindings.postgresql", "bindings.postgres"], ["v1"], lazy(async () => { const m = await import("./postgresql/index.js"); return (ctx) => new m.PostgresOutputBinding(ctx); }));
+both("bindings.rabbitmq", lazy(async () => { const m = await import("./rabbitmq/index.js"); return (ctx) => new m.RabbitMQBinding(ctx); }));
+both("bindings.mqtt3", lazy(async () => { const m = await import("./mqtt3/index.js"); return (ctx) => new m.Mqtt3Binding(ctx); }));

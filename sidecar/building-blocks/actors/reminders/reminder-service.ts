@@ -43,6 +43,7 @@ export function reminderTimes(r: StoredReminder): ScheduleTimes {
 export class ReminderService {
   private readonly cache = new Map<string, StoredReminder[]>();
   private readonly running = new Map<string, Running>();
+  private readonly reloading = new Map<string, { again: boolean; done: Promise<void> }>();
   private reloadTimer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -149,7 +150,29 @@ export class ReminderService {
     await Promise.all(types.map((t) => this.reload(t)));
   }
 
-  private async reload(type: string): Promise<void> {
+  /**
+   * Reloads a type's reminders. Changes arrive in bursts (one broadcast per
+   * registration): while a reload runs, further requests collapse into one
+   * more reload after it, so a burst costs two reads, not one per change.
+   */
+  private reload(type: string): Promise<void> {
+    const running = this.reloading.get(type);
+    if (running) {
+      running.again = true;
+      return running.done;
+    }
+    const entry = { again: false, done: Promise.resolve() };
+    entry.done = (async () => {
+      do {
+        entry.again = false;
+        await this.reloadOnce(type);
+      } while (entry.again);
+    })().finally(() => this.reloading.delete(type));
+    this.reloading.set(type, entry);
+    return entry.done;
+  }
+
+  private async reloadOnce(type: string): Promise<void> {
     try {
       this.cache.set(type, await this.d.store.list(type));
     } catch (err) {
