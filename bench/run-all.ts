@@ -9,6 +9,12 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Check } from "./bench-stats.js";
 import { runStartupBench } from "./startup-bench.js";
 import { runStateBench } from "./state-bench.js";
+import { runPubSubBench } from "./pubsub-bench.js";
+import { runLockBench } from "./lock-bench.js";
+import { runK8sSidecarBench } from "./k8s-sidecar-bench.js";
+import { formatOperatorBench, runOperatorBench } from "./operator-bench.js";
+import { runWorkflowBench } from "./workflow-bench.js";
+import { runActorsBench } from "./actors-bench.js";
 
 interface Bench {
   name: string;
@@ -48,6 +54,18 @@ async function main(): Promise<number> {
   const benches: Bench[] = [
     { name: "state", run: () => runStateBench() },
     { name: "startup", run: () => runStartupBench() },
+    { name: "pubsub", run: () => runPubSubBench() },
+    { name: "lock", run: () => runLockBench() },
+    { name: "k8s-sidecar", run: () => runK8sSidecarBench() },
+    {
+      name: "operator",
+      run: async () => {
+        const r = await runOperatorBench();
+        return { report: formatOperatorBench(r), checks: [{ name: "1,000 Components Ready", value: `${(r.allReadyMs / 1000).toFixed(1)} s`, target: "<= 10 s", pass: r.allReadyMs <= 10_000 }] };
+      },
+    },
+    { name: "workflow", run: () => runWorkflowBench() },
+    { name: "actors", run: () => runActorsBench() },
   ];
   // A module that fails to load is reported like a crashed benchmark; the others still run.
   for (const [name, load] of [["invoke", invokeBench], ["injector", injectorBench]] as const) {

@@ -94,6 +94,7 @@ export async function runWorkflowBench(o: WorkflowBenchOptions = {}): Promise<Wo
     await client.stop().catch(() => {});
     await sidecar.stop();
     Object.assign(console, saved);
+    if (process.env.BENCH_DEBUG) console.error(sidecar.logs().split("\n").filter((l) => l.includes("DBG")).join("\n"));
   }
 }
 

@@ -16,7 +16,9 @@ export async function main(argv: string[]): Promise<number> {
   let done!: (code: number) => void;
   const finished = new Promise<number>((r) => (done = r));
   const sidecar = new Sidecar(opts, { onShutdownRequested: () => void stop("shutdown API") });
+  let stopRequested = false;
   const stop = async (reason: string) => {
+    stopRequested = true;
     await sidecar.stop(reason);
     done(0);
   };
@@ -25,6 +27,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await sidecar.start();
   } catch (err) {
+    // Asked to stop while still starting (e.g. waiting for the API server): a clean exit.
+    if (stopRequested) return finished;
     sidecar.logger.fatal("sidecar failed to start", { error: (err as Error).message });
     await sidecar.stop("start-up failed").catch(() => {});
     return 1;

@@ -3,6 +3,7 @@
 import os from "node:os";
 import path from "node:path";
 import type { BlockContext } from "../runtime/building-block.js";
+import { KubernetesNameResolver } from "./kubernetes-resolver.js";
 import { LocalRegistryResolver, registryDir } from "./local-registry-resolver.js";
 import type { NameResolver } from "./name-resolver.js";
 
@@ -11,5 +12,6 @@ export function dataHome(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function createNameResolver(ctx: BlockContext): NameResolver {
+  if (ctx.opts.mode === "kubernetes") return new KubernetesNameResolver();
   return new LocalRegistryResolver(registryDir(dataHome()));
 }

@@ -36,6 +36,8 @@ export interface SidecarOptions {
   appApiToken?: string;
   namespace: string;
   podName?: string;
+  /** Kubernetes mode: do not add the built-in `kubernetes` secret store. */
+  disableBuiltinK8sSecretStore: boolean;
 }
 
 /** Parses Kubernetes-style quantities as daprd does for --max-body-size: "4Mi", "512Ki", "1G", "1048576". */
@@ -88,7 +90,7 @@ const stringFlags = [
   "read-buffer-size", "unix-domain-socket", "dapr-block-shutdown-duration", "app-ssl",
 ] as const;
 // Boolean flags accept both `--flag` and `--flag=false` (daprd is Go's flag package).
-const boolFlags = ["log-as-json", "enable-metrics", "enable-api-logging", "enable-app-health-check", "enable-mtls", "enable-profiling"] as const;
+const boolFlags = ["log-as-json", "enable-metrics", "enable-api-logging", "enable-app-health-check", "enable-mtls", "enable-profiling", "disable-builtin-k8s-secret-store"] as const;
 
 export function parseSidecarFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): SidecarOptions {
   // Go-style single-dash long flags (-app-id) are accepted by daprd; normalise them.
@@ -148,5 +150,6 @@ export function parseSidecarFlags(argv: string[], env: NodeJS.ProcessEnv = proce
     appApiToken: env.APP_API_TOKEN || undefined,
     namespace,
     podName: env.POD_NAME,
+    disableBuiltinK8sSecretStore: bool("disable-builtin-k8s-secret-store", s("disable-builtin-k8s-secret-store"), false),
   };
 }

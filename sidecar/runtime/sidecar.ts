@@ -78,7 +78,7 @@ export class Sidecar {
 
     // Kubernetes mode: resources come from the API server and are kept current (hot reload).
     const kube = this.opts.mode === "kubernetes" && !this.deps.resources
-      ? (await import("../kubernetes/kubernetes-mode.js")).kubernetesMode(this.opts, log, { disableBuiltinSecretStore: "disableBuiltinK8sSecretStore" in this.opts && this.opts.disableBuiltinK8sSecretStore === true })
+      ? (await import("../kubernetes/kubernetes-mode.js")).kubernetesMode(this.opts, log, { disableBuiltinSecretStore: this.opts.disableBuiltinK8sSecretStore })
       : undefined;
     if (kube) this.lifetime.signal.addEventListener("abort", () => void kube.stop(), { once: true });
     const resources = this.deps.resources ?? (kube ? await kube.load(this.lifetime.signal) : this.loadResources());

@@ -308,7 +308,7 @@ describe("actor placement across two instances (Redis)", () => {
   it("a counter actor incremented 10,000 times concurrently ends at exactly 10,000", async () => {
     const id = uniqueName("counter");
     // Through both sidecars at once: half the calls are forwarded to the actor's host.
-    const results = await pool(Array.from({ length: 10_000 }, (_, i) => i), 256, async (i) => (await call(i % 2 ? a.sidecar! : b.sidecar!, id, "bump")).status);
+    const results = await pool(Array.from({ length: 10_000 }, (_, i) => i), 64, async (i) => (await call(i % 2 ? a.sidecar! : b.sidecar!, id, "bump")).status);
     expect(results.filter((s) => s !== 200)).toEqual([]);
     expect((await call(a.sidecar!, id, "flush")).status).toBe(200);
     const owner = (await (await call(a.sidecar!, id, "load")).json()) as { instance: string };

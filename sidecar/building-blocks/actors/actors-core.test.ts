@@ -45,10 +45,10 @@ afterEach(async () => {
   deleted.length = 0;
 });
 
-async function makeCore(config: Record<string, unknown>, policies = ResiliencyProvider.empty()): Promise<ActorsCore> {
+async function makeCore(config: Record<string, unknown>, policies = ResiliencyProvider.empty(), shared?: InMemoryStateStore): Promise<ActorsCore> {
   const hub = new ComponentHub();
-  const store = new InMemoryStateStore();
-  await store.init();
+  const store = shared ?? new InMemoryStateStore();
+  if (!shared) await store.init();
   hub.add({ name: "s", type: "state.in-memory", version: "v1", category: "state", instance: store, capabilities: [], properties: { actorStateStore: "true" }, source: "test" });
   const appChannel = new HttpAppChannel({ host: "127.0.0.1", port: appPort, appId: "app", tls: false, healthCheckPath: "/healthz", limiter: new ConcurrencyLimiter(-1), logger });
   const core = new ActorsCore({
@@ -164,5 +164,42 @@ describe("ActorsCore (local placement)", () => {
     await expect(core.createTimer("T", "1", "t", { dueTime: "tomorrow" })).rejects.toMatchObject({ errorCode: "ERR_ACTOR_TIMER_CREATE" });
     await expect(core.createReminder("Nope", "1", "r", { dueTime: "1s" })).rejects.toMatchObject({ errorCode: "ERR_ACTOR_REMINDER_NON_HOSTED" });
     await expect(core.transaction("T", "1", [{ operation: "bogus" as never, key: "k", metadata: {} }])).rejects.toMatchObject({ errorCode: "ERR_NOT_SUPPORTED_STATE_OPERATION" });
+  });
+
+  it("keeps reminders across a sidecar restart: a new runtime on the same store fires them", async () => {
+    const store = new InMemoryStateStore();
+    await store.init();
+    const first = await makeCore({ entities: ["T"] }, undefined, store);
+    const fired: string[] = [];
+    handler = async (req) => {
+      if (req.url.includes("/method/remind/")) fired.push(req.url);
+      return {};
+    };
+    await first.createReminder("T", "durable", "later", { dueTime: "400ms", period: "100ms", data: { keep: true } });
+    await first.stop();
+    cores.splice(cores.indexOf(first), 1);
+    expect(fired).toEqual([]);
+    await makeCore({ entities: ["T"] }, undefined, store);
+    const deadline = Date.now() + 5000;
+    while (fired.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    expect(fired.length).toBeGreaterThanOrEqual(2);
+    expect(fired[0]).toBe("/actors/T/durable/method/remind/later");
+  });
+
+  it("stores actor state under appId||type||id||key and honours ttlInSeconds", async () => {
+    const store = new InMemoryStateStore();
+    await store.init();
+    const core = await makeCore({ entities: ["T"] }, undefined, store);
+    await core.transaction("T", "s", [
+      { operation: "upsert", key: "keep", value: Buffer.from('"v"'), metadata: {} },
+      { operation: "upsert", key: "brief", value: Buffer.from("1"), metadata: { ttlInSeconds: "1" } },
+    ]);
+    expect((await core.getState("T", "s", "keep"))?.data.toString()).toBe('"v"');
+    expect((await store.get({ key: "app||T||s||keep", metadata: {} }))?.data.toString()).toBe('"v"');
+    expect((await core.getState("T", "s", "brief"))?.data.toString()).toBe("1");
+    await new Promise((r) => setTimeout(r, 1300));
+    expect(await core.getState("T", "s", "brief")).toBeUndefined();
+    await core.transaction("T", "s", [{ operation: "delete", key: "keep", metadata: {} }]);
+    expect(await core.getState("T", "s", "keep")).toBeUndefined();
   });
 });

@@ -49,6 +49,9 @@ export const pubsubBlock: BlockFactory = (ctx) => {
     }
   }
 
+  // Kubernetes hot reload replaces ctx.resources.subscriptions in place and calls this.
+  if (manager) ctx.shared.set("pubsub.reloadSubscriptions", async () => manager.set(await effectiveSubscriptions()));
+
   return {
     name: "pubsub",
     http: (r) => registerPubSubHttp(r, ctx.pubsub),
