@@ -17,10 +17,13 @@ export interface WorkflowBenchOptions {
   inFlight?: number;
   durationMs?: number;
   warmupMs?: number;
+  /** How long to run one workflow at a time for the unqueued latency. */
+  aloneMs?: number;
 }
 
 export interface WorkflowBenchResult {
   load: LoadResult;
+  alone: LoadResult;
   checks: Check[];
   report: string;
 }
@@ -79,22 +82,24 @@ export async function runWorkflowBench(o: WorkflowBenchOptions = {}): Promise<Wo
     const here = process.cpuUsage(cpuHere0);
     const cpuApp = (here.user + here.system) / 1000;
     const done = Math.max(1, load.latenciesMs.length);
+    // One workflow at a time: its start-to-completion time without queueing behind others.
+    const alone = await closedLoop(one, 1, o.aloneMs ?? 2_000);
     const p50 = percentile(load.latenciesMs, 50), p99 = percentile(load.latenciesMs, 99);
     const checks: Check[] = [{ name: "completed workflows/s", value: load.throughput.toFixed(1), target: ">= 100", pass: load.throughput >= 100 }];
     const report = formatChecks("workflow: three-activity workflow, Redis, SDK worker", [
       `${inFlight} workflows in flight for ${(durationMs / 1000).toFixed(0)} s: ${load.latenciesMs.length} completed, ${load.errors} errors`,
       `throughput ${load.throughput.toFixed(1)} workflows/s`,
       `start-to-completion p50 ${ms(p50)}, p99 ${ms(p99)}`,
+      `one at a time (${alone.latenciesMs.length} workflows): start-to-completion p50 ${ms(percentile(alone.latenciesMs, 50))}, p99 ${ms(percentile(alone.latenciesMs, 99))}`,
       // CPU per workflow is what a busy, shared machine cannot distort much.
       `CPU per workflow: sidecar ${ms(cpuSidecar / done)}, SDK app ${ms(cpuApp / done)}`,
     ], checks);
-    return { load, checks, report };
+    return { load, alone, checks, report };
   } finally {
     await runtime.stop().catch(() => {});
     await client.stop().catch(() => {});
     await sidecar.stop();
     Object.assign(console, saved);
-    if (process.env.BENCH_DEBUG) console.error(sidecar.logs().split("\n").filter((l) => l.includes("DBG")).join("\n"));
   }
 }
 

@@ -3,14 +3,14 @@
 // fields are reported and fall back to defaults; the sidecar still starts.
 import { existsSync, readFileSync } from "node:fs";
 import { defaultConfiguration, parseConfiguration, type Configuration } from "../config/configuration.js";
-import { addDocuments } from "./file-loader.js";
 import { emptyResourceSet, type ResourceSet } from "./types.js";
 
-export function loadConfiguration(config: string | undefined, resources: ResourceSet): { config: Configuration; errors: string[] } {
+export async function loadConfiguration(config: string | undefined, resources: ResourceSet): Promise<{ config: Configuration; errors: string[] }> {
   if (!config) return { config: defaultConfiguration(), errors: [] };
   let candidates = resources.configurations;
   const errors: string[] = [];
   if (existsSync(config)) {
+    const { addDocuments } = await import("./file-loader.js");
     const set = emptyResourceSet();
     addDocuments(set, config, readFileSync(config, "utf8"));
     errors.push(...set.errors);

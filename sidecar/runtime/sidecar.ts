@@ -8,9 +8,8 @@ import { metricsRegistry } from "../metrics/registry.js";
 import { ComponentHub } from "../components/hub.js";
 import { defaultCategoryAdapters } from "../components/categories.js";
 import { initComponents } from "../components/initializer.js";
-import { loadResourcesFromPaths } from "../resources/file-loader.js";
 import { embeddedDefaultComponents } from "../resources/embedded-defaults.js";
-import type { ResourceSet } from "../resources/types.js";
+import { emptyResourceSet, type ResourceSet } from "../resources/types.js";
 import { loadConfiguration } from "../resources/configuration-loader.js";
 import { buildHttpApi } from "../api/http/http-server.js";
 import { bindGrpc, buildGrpcApi } from "../api/grpc/grpc-server.js";
@@ -81,7 +80,7 @@ export class Sidecar {
       ? (await import("../kubernetes/kubernetes-mode.js")).kubernetesMode(this.opts, log, { disableBuiltinSecretStore: this.opts.disableBuiltinK8sSecretStore })
       : undefined;
     if (kube) this.lifetime.signal.addEventListener("abort", () => void kube.stop(), { once: true });
-    const resources = this.deps.resources ?? (kube ? await kube.load(this.lifetime.signal) : this.loadResources());
+    const resources = this.deps.resources ?? (kube ? await kube.load(this.lifetime.signal) : await this.loadResources());
     for (const e of resources.errors) log.error("invalid resource skipped", { error: e });
 
     const rt: RuntimeContext = {
@@ -100,9 +99,9 @@ export class Sidecar {
     await initComponents(resources.components, initOptions);
     this.componentsReady = true;
 
-    const configuration = loadConfiguration(this.opts.config, resources);
+    const configuration = await loadConfiguration(this.opts.config, resources);
     for (const e of configuration.errors) log.error("configuration problem", { error: e });
-    this.appChannel = createAppChannel(this.opts, log);
+    this.appChannel = await createAppChannel(this.opts, log);
     this.metadata = new MetadataCore(rt, this.appConnectionInfo());
     const ctx: BlockContext = {
       rt, opts: this.opts, resources, configuration: configuration.config, metadata: this.metadata, appChannel: this.appChannel,
@@ -268,8 +267,11 @@ export class Sidecar {
     return provider;
   }
 
-  private loadResources(): ResourceSet {
-    const set = loadResourcesFromPaths(this.opts.resourcesPaths);
+  private async loadResources(): Promise<ResourceSet> {
+    // The YAML parser and the CRD schemas load only when there are files to read.
+    const set = this.opts.resourcesPaths.length > 0
+      ? (await import("../resources/file-loader.js")).loadResourcesFromPaths(this.opts.resourcesPaths)
+      : emptyResourceSet();
     if (this.opts.mode === "standalone" && this.opts.resourcesPaths.length === 0) {
       set.components.push(...embeddedDefaultComponents(this.env));
     }

@@ -314,7 +314,7 @@ export class WorkflowEngine {
     const execId = key?.split("|")[2];
     const startedAt = key ? this.activityStarted.get(key) : undefined;
     if (key) this.activityStarted.delete(key);
-    void this.mutate(id, (s) => {
+    await this.mutate(id, (s) => {
       if (!s || isTerminal(s.meta.status)) return undefined;
       if (execId !== undefined && s.meta.executionId !== execId) return undefined; // for an execution that continued as new
       const pending = pendingWork(s).activities.find((a) => a.taskId === res.taskId);

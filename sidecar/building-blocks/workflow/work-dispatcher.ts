@@ -29,9 +29,7 @@ export class WorkDispatcher {
   private nextStreamId = 1;
   private rr = 0;
 
-  constructor(private readonly maxInFlight = 100, private readonly onWorkersChanged: (n: number) => void = () => {}) {
-    setInterval(() => { const st = (globalThis as any).__wfstat; if (st?.n) { console.error(`DBG items ${st.n} avg ${(st.sum / st.n).toFixed(1)}ms queued ${this.queue.length} inflight ${this.streams.map((x) => x.inFlight.size)}`); st.n = 0; st.sum = 0; } }, 2000).unref();
-  }
+  constructor(private readonly maxInFlight = 100, private readonly onWorkersChanged: (n: number) => void = () => {}) {}
 
   get connectedWorkers(): number {
     return this.streams.length;
@@ -93,7 +91,6 @@ export class WorkDispatcher {
 
   /** The worker finished `key`: frees its slot. Returns whether the item was outstanding. */
   complete(key: string): boolean {
-    const t0 = (globalThis as any).__wfsent?.get(key); if (t0) { const st = ((globalThis as any).__wfstat ??= { n: 0, sum: 0 }); st.n++; st.sum += performance.now() - t0; }
     let found = false;
     for (const s of this.streams) if (s.inFlight.delete(key)) found = true;
     if (found) this.pump();
@@ -118,7 +115,6 @@ export class WorkDispatcher {
       const request = item.build();
       if (request === undefined) continue;
       s.inFlight.set(item.key, item);
-      ((globalThis as any).__wfsent ??= new Map()).set(item.key, performance.now());
       const payload = item.kind === "orchestrator" ? { orchestratorRequest: request } : { activityRequest: request };
       try {
         s.call.write(payload);
