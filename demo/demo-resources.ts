@@ -1,5 +1,8 @@
 // The demo's resources: the seed's component names on the embedded default,
 // and the seed's resiliency.yaml exactly as written.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { repoRoot } from "../test/support/sidecar-process.js";
 export function demoComponentsYaml(dbFile: string): string {
   return `apiVersion: dapr.io/v1alpha1
 kind: Component
@@ -25,47 +28,6 @@ spec:
 `;
 }
 
-export const seedResiliencyYaml = `apiVersion: dapr.io/v1alpha1
-kind: Resiliency
-metadata:
-  name: app-resiliency
-spec:
-  policies:
-    timeouts:
-      general: 5s
-      important: 30s
-
-    retries:
-      pubsubRetry:
-        policy: exponential
-        maxInterval: 10s
-        maxRetries: 5
-
-      serviceRetry:
-        policy: constant
-        duration: 1s
-        maxRetries: 3
-
-    circuitBreakers:
-      paymentCircuitBreaker:
-        maxRequests: 3
-        interval: 10s
-        timeout: 30s
-        trip: consecutiveFailures >= 5
-
-  targets:
-    apps:
-      payment-service:
-        timeout: important
-        retry: serviceRetry
-        circuitBreaker: paymentCircuitBreaker
-
-      inventory-service:
-        timeout: general
-        retry: serviceRetry
-
-    components:
-      order-pubsub:
-        outbound:
-          retry: pubsubRetry
-`;
+/** The seed's resiliency.yaml, unchanged (demo/seed/resiliency.yaml; tests load it too). */
+export const seedResiliencyPath = path.join(repoRoot, "demo/seed/resiliency.yaml");
+export const seedResiliencyYaml = readFileSync(seedResiliencyPath, "utf8");

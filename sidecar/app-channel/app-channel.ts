@@ -1,6 +1,7 @@
 // The app channel: how the sidecar calls into its own app, over HTTP or gRPC.
 // Building blocks speak to this interface only; the two implementations carry
 // Dapr's app callback contract (HTTP routes or the AppCallback services).
+import type { Readable } from "node:stream";
 import type { CloudEvent } from "../building-blocks/pubsub/cloudevent.js";
 
 /** A subscription as the app declares it (GET /dapr/subscribe or ListTopicSubscriptions). */
@@ -57,6 +58,17 @@ export interface AppInvokeResponse {
   contentType?: string;
 }
 
+/** A streamed call into the app: the body flows through, never held whole. */
+export interface AppStreamRequest extends Omit<AppInvokeRequest, "body"> {
+  /** Undefined means "no body" (e.g. a GET). */
+  body: Readable | undefined;
+}
+
+export interface AppStreamResponse extends Omit<AppInvokeResponse, "body"> {
+  /** Must be read to the end or destroyed: it holds the app connection (and a concurrency slot). */
+  body: Readable;
+}
+
 /** One input binding event for the app (HTTP: POST /<route>; gRPC: OnBindingEvent). */
 export interface BindingEventDelivery {
   name: string;
@@ -83,6 +95,11 @@ export interface AppChannel {
   /** Per-entry verdicts for a bulk delivery; entries missing from the answer count as RETRY. */
   deliverBulkTopicEvent(d: BulkDelivery): Promise<Record<string, DeliveryStatus>>;
   invoke(req: AppInvokeRequest): Promise<AppInvokeResponse>;
+  /**
+   * Service invocation with streamed bodies (resolves once the app's status and
+   * headers are in). Optional: channels without it are called with buffered bodies.
+   */
+  streamInvoke?(req: AppStreamRequest): Promise<AppStreamResponse>;
   /** The input bindings among `candidates` the app takes (HTTP: OPTIONS /<route> answers 2xx or 405; gRPC: ListInputBindings). */
   listInputBindings(candidates: { name: string; route: string }[]): Promise<string[]>;
   /** Delivers one input binding event; rejects when the app refuses it (HTTP non-2xx, gRPC error). */

@@ -7,6 +7,8 @@ import type {
   AppChannel,
   AppInvokeRequest,
   AppInvokeResponse,
+  AppStreamRequest,
+  AppStreamResponse,
   AppSubscription,
   BindingEventDelivery,
   BindingEventReply,
@@ -104,6 +106,30 @@ export class HttpAppChannel implements AppChannel {
     if (req.contentType) headers["content-type"] = req.contentType;
     const r = await this.request(req.verb, path, headers, req.body.length ? req.body : undefined);
     return { status: r.status, headers: r.headers, body: r.body, contentType: r.headers["content-type"] };
+  }
+
+  streamInvoke(req: AppStreamRequest): Promise<AppStreamResponse> {
+    const path = routePath(req.method) + (req.query ? `?${req.query}` : "");
+    const headers = { ...this.baseHeaders, ...req.headers };
+    if (req.contentType) headers["content-type"] = req.contentType;
+    return new Promise<AppStreamResponse>((resolve, reject) => {
+      // The concurrency slot is held until the app's answer has been read (or dropped),
+      // not only until its headers arrive: the app is busy until then.
+      void this.o.limiter.run(async () => {
+        let r;
+        try {
+          r = await this.pool.request({ method: req.verb as never, path, headers, body: req.body });
+        } catch (err) {
+          reject(err);
+          return;
+        }
+        const done = new Promise<void>((release) => r.body.once("close", release));
+        const h: Record<string, string> = {};
+        for (const [k, v] of Object.entries(r.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(", ") : v;
+        resolve({ status: r.statusCode, headers: h, body: r.body, contentType: h["content-type"] });
+        await done;
+      });
+    });
   }
 
   async listInputBindings(candidates: { name: string; route: string }[]): Promise<string[]> {

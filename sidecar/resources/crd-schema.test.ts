@@ -1,4 +1,5 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { seedResiliencyPath } from "../../demo/demo-resources.js";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -49,45 +50,7 @@ scopes:
   - order-processor
   - checkout
 `,
-  seedResiliency: `
-apiVersion: dapr.io/v1alpha1
-kind: Resiliency
-metadata:
-  name: app-resiliency
-spec:
-  policies:
-    timeouts:
-      general: 5s
-      important: 30s
-    retries:
-      pubsubRetry:
-        policy: exponential
-        maxInterval: 10s
-        maxRetries: 5
-      serviceRetry:
-        policy: constant
-        duration: 1s
-        maxRetries: 3
-    circuitBreakers:
-      paymentCircuitBreaker:
-        maxRequests: 3
-        interval: 10s
-        timeout: 30s
-        trip: consecutiveFailures >= 5
-  targets:
-    apps:
-      payment-service:
-        timeout: important
-        retry: serviceRetry
-        circuitBreaker: paymentCircuitBreaker
-      inventory-service:
-        timeout: general
-        retry: serviceRetry
-    components:
-      order-pubsub:
-        outbound:
-          retry: pubsubRetry
-`,
+  seedResiliency: readFileSync(seedResiliencyPath, "utf8"),
   docsResiliency: `
 apiVersion: dapr.io/v1alpha1
 kind: Resiliency

@@ -1,7 +1,8 @@
 // Resiliency policies around service invocation, observed at the target app:
 // retries counted exactly, a circuit breaker that opens, fails fast, half-opens
 // and closes, a timeout that cuts a slow call; and the seed's resiliency.yaml loading.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { seedResiliencyPath } from "../../demo/demo-resources.js";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -50,44 +51,7 @@ spec:
         retry: expRetry
 `);
     // The seed's file, unchanged, beside it: it must load without errors.
-    writeFileSync(path.join(resources, "seed-resiliency.yaml"), `apiVersion: dapr.io/v1alpha1
-kind: Resiliency
-metadata:
-  name: app-resiliency
-spec:
-  policies:
-    timeouts:
-      general: 5s
-      important: 30s
-    retries:
-      pubsubRetry:
-        policy: exponential
-        maxInterval: 10s
-        maxRetries: 5
-      serviceRetry:
-        policy: constant
-        duration: 1s
-        maxRetries: 3
-    circuitBreakers:
-      paymentCircuitBreaker:
-        maxRequests: 3
-        interval: 10s
-        timeout: 30s
-        trip: consecutiveFailures >= 5
-  targets:
-    apps:
-      payment-service:
-        timeout: important
-        retry: serviceRetry
-        circuitBreaker: paymentCircuitBreaker
-      inventory-service:
-        timeout: general
-        retry: serviceRetry
-    components:
-      order-pubsub:
-        outbound:
-          retry: pubsubRetry
-`);
+    copyFileSync(seedResiliencyPath, path.join(resources, "seed-resiliency.yaml"));
     target = await startTestApp({
       "/retry-me": () => ({ status: 503, body: "busy" }),
       "/not-found": () => ({ status: 404, body: "no" }),

@@ -18,7 +18,7 @@ function resources(type: string, metadata: Record<string, string>): string {
 }
 
 const stores: [string, () => string][] = [
-  ["PostgreSQL", () => resources("state.postgresql", { connectionString: services.postgres.connectionString, tableName: `wf_${process.pid}` })],
+  ["PostgreSQL", () => resources("state.postgresql", { connectionString: services.postgres.connectionString, tableName: `wf_${process.pid}`, metadataTableName: `wf_meta_${process.pid}` })],
   ["SQLite", () => resources("state.sqlite", { connectionString: path.join(mkdtempSync(path.join(os.tmpdir(), "dapr-ts-wf-sqlite-")), "wf.db") })],
 ];
 
@@ -46,6 +46,7 @@ for (const [label, dir] of stores) {
         await client.waitForWorkflowStart(id, false, 10);
         await client.raiseEvent(id, "more", 10);
         const state = await client.waitForWorkflowCompletion(id, true, 30);
+        expect(state?.workflowFailureDetails?.getErrorMessage()).toBeUndefined();
         expect(state?.runtimeStatus).toBe(WorkflowRuntimeStatus.COMPLETED);
         expect(JSON.parse(state!.serializedOutput!)).toBe(13);
         const waiting = await client.scheduleNewWorkflow(flow, 1);

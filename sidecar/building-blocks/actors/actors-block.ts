@@ -7,18 +7,28 @@ import { registerActorsHttp } from "./actors-http.js";
 import { actorsInternalGrpcHandlers } from "./actors-internal-grpc.js";
 import { findActorStateStore } from "./actor-state.js";
 import { createMembership } from "./placement/create-membership.js";
+import { LocalMembership } from "./placement/local-membership.js";
+import type { Membership } from "./placement/membership.js";
 
 export const actorsBlock: BlockFactory = (ctx) => {
   const log = ctx.rt.logger.child("actors");
   const store = findActorStateStore(ctx.rt.hub);
   const env = process.env;
-  const membership = createMembership({
+  const choice = {
     flag: (ctx.opts as { placementHostAddress?: string }).placementHostAddress ?? env["DAPR_PLACEMENT_HOST_ADDRESS"],
     storeType: store?.type,
     storeProperties: store?.properties,
     namespace: ctx.rt.namespace,
     logger: log,
-  });
+  };
+  let membership: Membership;
+  try {
+    membership = createMembership(choice);
+  } catch (err) {
+    // A bad placement setting must not stop the sidecar; actors then run on this host alone.
+    log.error("placement setting not usable; hosting actors on this sidecar alone (local placement)", { error: (err as Error).message });
+    membership = new LocalMembership();
+  }
   const internalPort = ctx.shared.get("internalPort") as (() => number) | undefined;
   const core = new ActorsCore({
     rt: ctx.rt,

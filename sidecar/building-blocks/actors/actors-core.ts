@@ -65,6 +65,7 @@ export class ActorsCore {
     }
     this.reminders = new ReminderService({
       appId: rt.appId,
+      selfId: this.selfId,
       store: new ReminderStore(() => this.state.store()),
       logger: log,
       isLocal: (type, id) => this.table.lookup(type, id)?.id === this.selfId,

@@ -1,7 +1,7 @@
 // Reminders: the API operations (create, get, list, delete) over the durable
 // store, and the firing of every reminder whose actor placement puts on THIS
 // host. Hosts learn about changes through a placement broadcast
-// (`reminders:<type>`), a placement table change, or a periodic reload.
+// (`reminders:<type>|<origin>`), their own writes, a placement table change, or a periodic reload.
 import { Errors, DaprError } from "../../../errors/catalog.js";
 import type { Logger } from "../../../log/logger.js";
 import { DurationError, formatRfc3339, parseRfc3339, parseScheduleTimes, type ScheduleTimes } from "../../../util/duration.js";
@@ -19,6 +19,8 @@ export interface ReminderInput {
 
 export interface ReminderServiceDeps {
   appId: string;
+  /** This host's placement id: its own change announcements need no reload. */
+  selfId: string;
   store: ReminderStore;
   logger: Logger;
   /** True when placement puts `type/id` on this host. */
@@ -47,7 +49,17 @@ export class ReminderService {
   private reloadTimer: NodeJS.Timeout | undefined;
   private stopped = false;
 
-  constructor(private readonly d: ReminderServiceDeps) {}
+  /** Placement decisions per reminder actor, valid until the table changes. */
+  private readonly localMemo = new Map<string, boolean>();
+
+  constructor(private readonly d: ReminderServiceDeps) {
+    // What this host wrote is already known: update the cache without reading it back.
+    d.store.onWritten((type, list) => {
+      if (!this.d.hostedTypes().includes(type)) return;
+      this.cache.set(type, list);
+      this.reconcile(type);
+    });
+  }
 
   async create(type: string, id: string, name: string, input: ReminderInput, overwrite = false): Promise<void> {
     if (!name) throw Errors.actorReminderBadRequest("reminder name is required");
@@ -112,14 +124,18 @@ export class ReminderService {
 
   /** Placement changed: start the reminders that moved here, stop those that left. */
   placementChanged(): void {
+    this.localMemo.clear();
     for (const type of this.cache.keys()) this.reconcile(type);
     void this.reloadAll();
   }
 
-  /** A broadcast from any host: `reminders:<type>` changed. */
+  /** A broadcast from any host: `reminders:<type>|<origin host>` changed. */
   onBroadcast(topic: string): void {
     if (!topic.startsWith("reminders:")) return;
-    const type = topic.slice("reminders:".length);
+    const rest = topic.slice("reminders:".length);
+    const bar = rest.lastIndexOf("|");
+    const type = bar >= 0 ? rest.slice(0, bar) : rest;
+    if (bar >= 0 && rest.slice(bar + 1) === this.d.selfId) return; // our own write: cache already updated
     if (this.d.hostedTypes().includes(type)) void this.reload(type);
   }
 
@@ -139,7 +155,7 @@ export class ReminderService {
   }
 
   private async changed(type: string): Promise<void> {
-    await this.d.broadcast(`reminders:${type}`).catch((err: Error) => {
+    await this.d.broadcast(`reminders:${type}|${this.d.selfId}`).catch((err: Error) => {
       this.d.logger.warn("could not announce a reminder change; other hosts pick it up on their next reload", { error: err.message });
     });
   }
@@ -186,7 +202,13 @@ export class ReminderService {
     if (this.stopped) return;
     const wanted = new Map<string, StoredReminder>();
     for (const r of this.cache.get(type) ?? []) {
-      if (this.d.isLocal(type, r.actorID)) wanted.set(runKey(r), r);
+      const k = runKey(r);
+      let local = this.localMemo.get(k);
+      if (local === undefined) {
+        local = this.d.isLocal(type, r.actorID);
+        this.localMemo.set(k, local);
+      }
+      if (local) wanted.set(k, r);
     }
     for (const [k, run] of this.running) {
       if (!k.startsWith(`${type}||`)) continue;

@@ -33,8 +33,14 @@ export const reminderKey = (type: string): string => `actors||${type}`;
 export class ReminderStore {
   private readonly queues = new Map<string, Pending[]>();
   private readonly running = new Set<string>();
+  private readonly writtenFns: ((type: string, list: StoredReminder[]) => void)[] = [];
 
   constructor(private readonly store: () => StateStore) {}
+
+  /** Called with the full list after every successful write (so the writer needs no re-read). */
+  onWritten(fn: (type: string, list: StoredReminder[]) => void): void {
+    this.writtenFns.push(fn);
+  }
 
   async list(type: string): Promise<StoredReminder[]> {
     return (await this.read(type)).list;
@@ -102,6 +108,7 @@ export class ReminderStore {
         for (const p of batch) p.reject(err);
         return;
       }
+      for (const fn of this.writtenFns) fn(type, list);
       batch.forEach((p, i) => (outcomes[i] === undefined ? p.resolve() : p.reject(outcomes[i])));
       return;
     }

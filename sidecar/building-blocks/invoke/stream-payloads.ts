@@ -1,0 +1,67 @@
+// Chunking and flow control for CallLocalStream bodies (common.v1.StreamPayload).
+// Bodies move in chunks of at most 64 KiB; a sender waits for 'drain' whenever
+// the next hop's buffer is full, so a slow reader slows the source down and no
+// side ever holds a whole body.
+import type { Writable } from "node:stream";
+
+export const STREAM_CHUNK_BYTES = 64 * 1024;
+
+export interface StreamPayload {
+  data: Buffer;
+  seq: number | string;
+}
+
+/** Splits a byte stream into non-empty chunks of at most 64 KiB (slices, no copies). */
+export async function* chunked(source: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+  for await (const piece of source) {
+    const buf = typeof piece === "string" ? Buffer.from(piece) : piece;
+    for (let off = 0; off < buf.length; off += STREAM_CHUNK_BYTES) yield buf.subarray(off, off + STREAM_CHUNK_BYTES);
+  }
+}
+
+/** Writes one message; resolves at once, or when the stream drains (or ends) if its buffer is full. */
+export function writeWithBackpressure(stream: Writable, msg: unknown): Promise<void> {
+  if (stream.write(msg)) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      stream.off("error", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+    stream.on("error", done);
+  });
+}
+
+/**
+ * The body carried by the payloads of a stream of messages, in order, checking
+ * each `seq` (Dapr requires 0, 1, 2, ...). `first` is the payload, if any, that
+ * came with the leading request/response message.
+ */
+export async function* payloadData(first: StreamPayload | null | undefined, rest: AsyncIterator<{ payload?: StreamPayload | null }>): AsyncGenerator<Buffer> {
+  let expected = 0;
+  const take = (p: StreamPayload): Buffer => {
+    if (Number(p.seq) !== expected) throw new Error(`stream chunk out of order: expected seq ${expected}, got ${p.seq}`);
+    expected++;
+    return p.data;
+  };
+  try {
+    if (first) {
+      const d = take(first);
+      if (d.length) yield d;
+    }
+    for (;;) {
+      const next = await rest.next();
+      if (next.done) return;
+      const p = next.value.payload;
+      if (!p) throw new Error("stream message after the first carries no payload");
+      const d = take(p);
+      if (d.length) yield d;
+    }
+  } finally {
+    // A reader that stops early (or a bad chunk) must release the underlying call.
+    await rest.return?.();
+  }
+}
