@@ -60,8 +60,8 @@ export interface AppInvokeResponse {
 
 /** A streamed call into the app: the body flows through, never held whole. */
 export interface AppStreamRequest extends Omit<AppInvokeRequest, "body"> {
-  /** Undefined means "no body" (e.g. a GET). */
-  body: Readable | undefined;
+  /** A stream, or a small body already whole; undefined means "no body" (e.g. a GET). */
+  body: Readable | Buffer | undefined;
 }
 
 export interface AppStreamResponse extends Omit<AppInvokeResponse, "body"> {

@@ -166,8 +166,13 @@ export class HttpAppChannel implements AppChannel {
     }
   }
 
-  async close(): Promise<void> {
-    await this.pool.close().catch(() => {});
+  /** Waits briefly for calls in flight; an app that never answers must not hold shutdown forever. */
+  async close(graceMs = 5000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<"timeout">((r) => { timer = setTimeout(() => r("timeout"), graceMs); timer.unref(); });
+    const outcome = await Promise.race([this.pool.close().catch(() => undefined), gaveUp]);
+    clearTimeout(timer);
+    if (outcome === "timeout") await this.pool.destroy().catch(() => {});
   }
 
   /** Dapr's reading of a delivery answer: 2xx body decides, 404 drops, anything else retries. */

@@ -36,6 +36,8 @@ export interface SidecarOptions {
   appApiToken?: string;
   namespace: string;
   podName?: string;
+  /** Where actor placement coordinates (local, redis, or a redis:// URL); see the actors README. */
+  placementHostAddress?: string;
   /** Kubernetes mode: do not add the built-in `kubernetes` secret store. */
   disableBuiltinK8sSecretStore: boolean;
 }
@@ -150,6 +152,7 @@ export function parseSidecarFlags(argv: string[], env: NodeJS.ProcessEnv = proce
     appApiToken: env.APP_API_TOKEN || undefined,
     namespace,
     podName: env.POD_NAME,
+    placementHostAddress: s("placement-host-address") || undefined,
     disableBuiltinK8sSecretStore: bool("disable-builtin-k8s-secret-store", s("disable-builtin-k8s-secret-store"), false),
   };
 }

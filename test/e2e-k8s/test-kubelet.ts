@@ -45,6 +45,8 @@ export interface RunningContainer {
   name: string;
   image: string;
   proc: ChildProcess;
+  /** A restartable init container (native sidecar): started before and stopped after the others. */
+  native: boolean;
   output: () => string;
 }
 
@@ -78,13 +80,13 @@ export class TestKubelet {
     this.informer.on("add", (pod) => this.track(this.runPod(pod)));
     this.informer.on("delete", (pod) => this.track(this.stopPod(key(pod))));
     // A dropped watch is restarted: pods created meanwhile arrive as adds.
-    this.informer.on("error", () => setTimeout(() => !this.stopped && void this.informer?.start(), 100));
+    this.informer.on("error", () => setTimeout(() => void (!this.stopped && this.informer?.start().catch(() => {})), 100));
     this.writeDns();
     this.dnsTimer = setInterval(() => this.writeDns(), 100);
     await this.informer.start();
   }
 
-  /** The pods it runs (by name), for tests. */
+  /** The pods it runs in `namespace` (with their port maps and processes), for tests. */
   running(namespace = "default"): RunningPod[] {
     return [...this.pods.values()].filter((p) => p.namespace === namespace);
   }
@@ -129,7 +131,7 @@ export class TestKubelet {
         let out = "";
         proc.stdout!.on("data", (d) => (out += d));
         proc.stderr!.on("data", (d) => (out += d));
-        running.containers.push({ name: c.name, image: c.image!, proc, output: () => out });
+        running.containers.push({ name: c.name, image: c.image!, proc, native: c.restartPolicy === "Always", output: () => out });
       }
     } catch (err) {
       running.error = (err as Error).message;
@@ -161,8 +163,9 @@ export class TestKubelet {
     const pod = this.pods.get(k);
     if (!pod) return;
     this.pods.delete(k);
-    // Apps first, the sidecar last (a native sidecar outlives its app).
-    for (const c of [...pod.containers].reverse()) await stopProcess(c.proc);
+    // Regular containers stop together; native sidecars after them (they outlive the app, KEP-753).
+    await Promise.all(pod.containers.filter((c) => !c.native).map((c) => stopProcess(c.proc)));
+    await Promise.all(pod.containers.filter((c) => c.native).map((c) => stopProcess(c.proc)));
   }
 
   /** Cluster DNS: each Service port resolves to the matching running pod's local port. */

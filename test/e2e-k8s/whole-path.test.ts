@@ -72,11 +72,14 @@ function podOf(app: string): RunningPod | undefined {
 
 /** Fails with the pod's own output when it does not come up. */
 async function waitHealthy(app: string): Promise<RunningPod> {
-  const pod = await eventually(() => podOf(app), 15_000, `a running ${app} pod`);
-  if (pod.error) throw new Error(`${app}: ${pod.error}`);
-  const sidecarHttp = kubelet!.portOf(pod, 3500);
+  const pod = await eventually(() => podOf(app), 30_000, `a running ${app} pod`);
   try {
-    await eventually(async () => (await fetch(`http://127.0.0.1:${sidecarHttp}/v1.0/healthz`).catch(() => undefined))?.status === 204 || undefined, 20_000, `${app}'s sidecar healthy`);
+    await eventually(async () => {
+      if (pod.error) throw new Error(`${app}: ${pod.error}`);
+      if (pod.containers.length === 0) return undefined; // still starting
+      const res = await fetch(`http://127.0.0.1:${kubelet!.portOf(pod, 3500)}/v1.0/healthz`).catch(() => undefined);
+      return res?.status === 204 || undefined;
+    }, 40_000, `${app}'s sidecar healthy`);
   } catch (err) {
     throw new Error(`${(err as Error).message}\n${pod.containers.map((c) => `--- ${c.name}\n${c.output()}`).join("\n")}`);
   }
@@ -126,7 +129,7 @@ beforeAll(async () => {
     },
   });
   await kubelet.start();
-}, 60_000);
+}, 90_000);
 
 afterAll(async () => {
   await kubelet?.stop();
@@ -161,7 +164,16 @@ describe("an order through two annotated Deployments", () => {
       const daprd = [...(spec.initContainers ?? []), ...spec.containers].find((c) => c.name === "daprd");
       expect(daprd?.args).toEqual(expect.arrayContaining(["--mode", "kubernetes", "--app-id", app]));
     }
-  }, 45_000);
+  }, 90_000);
+
+  it("reports a pod whose image has no local command, naming the image", async () => {
+    await apply(toYaml({
+      apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "stray" },
+      spec: { replicas: 1, selector: { matchLabels: { app: "stray" } }, template: { metadata: { labels: { app: "stray" } }, spec: { containers: [{ name: "app", image: "example/unknown:1" }] } } },
+    }));
+    const pod = await eventually(() => podOf("stray")?.error, 30_000, "the stray pod's error");
+    expect(pod).toBe("no local command for image 'example/unknown:1' (container app)");
+  }, 40_000);
 
   it("saves state, invokes the inventory app by app id and delivers the event to it", async () => {
     const orders = podOf("order-service")!;

@@ -23,6 +23,9 @@ interface World {
   served: Map<string, number>;
 }
 
+/** Responses of the "hang" method, held open until the test ends them. */
+const hanging: http.ServerResponse[] = [];
+
 const world: World = { activeOn: new Map(), inFlight: new Map(), violations: [], reminderFirings: [], served: new Map() };
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
@@ -70,7 +73,10 @@ function startApp(name: string, port: number, sidecarPort: () => number): Promis
     if (n > 1) world.violations.push(`${key}: ${n} calls at once`);
     world.served.set(name, (world.served.get(name) ?? 0) + 1);
     try {
-      if (method === "hang") return; // never answers
+      if (method === "hang") {
+        hanging.push(res); // answered only when the test releases it
+        return;
+      }
       if (method?.startsWith("remind/")) {
         world.reminderFirings.push({ id, instance: name, at: Date.now(), body: JSON.parse(body.toString() || "null") });
         res.end();
@@ -329,6 +335,8 @@ describe("actor placement across two instances (Redis)", () => {
     world.inFlight.set(`${HANG_TYPE}/${id}`, 0);
     const next = await call(a.sidecar!, id, "where", HANG_TYPE);
     expect(next.status).toBe(200);
+    // Answer the abandoned request, so no app call stays open when the sidecars shut down.
+    for (const res of hanging.splice(0)) res.end();
   }, 30_000);
 
   it("reads state only on the actor's host", async () => {

@@ -25,7 +25,10 @@ const calls = new Map<string, number>();
 // ---- activities ----
 const double = async (_: WorkflowActivityContext, n: number) => n * 2;
 const greet = async (_: WorkflowActivityContext, name: string) => `hello ${name}`;
-const square = async (_: WorkflowActivityContext, n: number) => n * n;
+const square = async (_: WorkflowActivityContext, n: number) => {
+  calls.set(`square:${n}`, (calls.get(`square:${n}`) ?? 0) + 1);
+  return n * n;
+};
 const explode = async (_: WorkflowActivityContext, what: string) => {
   throw new Error(`cannot process ${what}`);
 };
@@ -134,6 +137,8 @@ describe("workflows with the official SDK", () => {
     const state = await client.waitForWorkflowCompletion(id, true, 60);
     expect(state?.runtimeStatus).toBe(WorkflowRuntimeStatus.COMPLETED);
     expect(JSON.parse(state!.serializedOutput!)).toBe((100 * 101 * 201) / 6);
+    // each of the 100 activities ran exactly once
+    expect(Array.from({ length: 100 }, (_, i) => calls.get(`square:${i + 1}`))).toEqual(Array.from({ length: 100 }, () => 1));
   }, 70_000);
 
   it("delivers an external event raised after the workflow waits", async () => {
@@ -343,7 +348,7 @@ describe("Dapr's workflow management API", () => {
     const meta = await json(sidecar.http("/v1.0/metadata"));
     expect(meta.workflows).toEqual({ connectedWorkers: 1 });
     const metrics = await (await fetch(`http://127.0.0.1:${sidecar.metricsPort}/metrics`)).text();
-    expect(metrics).toMatch(/dapr_runtime_workflow_execution_count\{[^}]*workflow_name="threeSteps"[^}]*status="completed"\} \d+/);
+    expect(metrics).toMatch(/dapr_runtime_workflow_execution_count\{[^}]*workflow_name="threeSteps"[^}]*status="success"\} \d+/);
     expect(metrics).toMatch(/dapr_runtime_workflow_activity_execution_count\{[^}]*activity_name="double"/);
   });
 });

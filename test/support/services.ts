@@ -75,7 +75,8 @@ export async function startOwnedRedis(opts: { persistence?: boolean } = {}): Pro
   };
   const kill = async () => {
     const p = proc;
-    if (!p || p.exitCode !== null) return;
+    // A process killed by a signal keeps exitCode null: check both, or this would wait forever.
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
     await new Promise<void>((resolve) => { p.once("exit", () => resolve()); p.kill("SIGKILL"); });
   };
   await start();

@@ -15,7 +15,7 @@ export const actorsBlock: BlockFactory = (ctx) => {
   const store = findActorStateStore(ctx.rt.hub);
   const env = process.env;
   const choice = {
-    flag: (ctx.opts as { placementHostAddress?: string }).placementHostAddress ?? env["DAPR_PLACEMENT_HOST_ADDRESS"],
+    flag: ctx.opts.placementHostAddress ?? env["DAPR_PLACEMENT_HOST_ADDRESS"],
     storeType: store?.type,
     storeProperties: store?.properties,
     namespace: ctx.rt.namespace,

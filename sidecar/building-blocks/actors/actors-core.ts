@@ -101,12 +101,28 @@ export class ActorsCore {
     if (!findActorStateStore(this.o.rt.hub)) {
       log.error("the app hosts actors but no state store has actorStateStore set to true; actor state and reminders will fail");
     }
-    await this.ensureJoined();
-    await this.join(this.config.entities);
-    this.host?.start();
-    await this.reminders.start();
-    this.status = "RUNNING";
-    log.info("actor runtime started", { entities: this.config.entities, placement: this.o.membership.description });
+    const start = async () => {
+      await this.ensureJoined();
+      await this.join(this.config.entities);
+      this.host?.start();
+      await this.reminders.start();
+      this.status = "RUNNING";
+      log.info("actor runtime started", { entities: this.config.entities, placement: this.o.membership.description });
+    };
+    try {
+      await start();
+    } catch (err) {
+      // Placement unreachable (e.g. Redis down at start-up): keep trying in the background,
+      // so the sidecar still becomes ready for everything else.
+      log.error("actor runtime could not join placement; retrying every 2 s", { error: (err as Error).message });
+      void (async () => {
+        while (!this.stopping && this.status !== "RUNNING") {
+          await new Promise((r) => setTimeout(r, 2000));
+          if (this.stopping) return;
+          await start().catch(() => {});
+        }
+      })();
+    }
   }
 
   async stop(): Promise<void> {

@@ -3,13 +3,15 @@
 // URL), under the app's resiliency policy. Inbound (from another sidecar):
 // check access control, then call the app. The callee's status and body come
 // back unchanged.
+import { Readable } from "node:stream";
 import { Errors, DaprError } from "../../errors/catalog.js";
-import type { AppChannel, AppInvokeResponse } from "../../app-channel/app-channel.js";
+import type { AppChannel, AppInvokeResponse, AppStreamResponse } from "../../app-channel/app-channel.js";
 import { evaluateAccessControl, parseAccessControl, type AccessControlList } from "../../config/access-control.js";
 import { samplingRate, type Configuration } from "../../config/configuration.js";
 import type { NameResolver } from "../../name-resolution/name-resolver.js";
 import { isCircuitBreakerError, isTimeoutError } from "../../resiliency/index.js";
 import type { RuntimeContext } from "../../runtime/runtime-context.js";
+import { callLocalStream } from "./call-local-stream-client.js";
 import { fromListMap, InternalClients, toListMap } from "./internal-client.js";
 import { invokeMetrics } from "./invoke-metrics.js";
 import { nextTraceparent } from "./tracing.js";
@@ -28,6 +30,23 @@ export interface InvokeRequest {
 export type InvokeResponse = AppInvokeResponse;
 
 export interface InboundInvoke extends Omit<InvokeRequest, "targetAppId" | "targetNamespace"> {
+  callerAppId?: string;
+  callerNamespace?: string;
+}
+
+/** Streamed invocation: bodies flow through in chunks (see stream-payloads.ts). */
+export interface InvokeStreamRequest extends Omit<InvokeRequest, "body"> {
+  /** A stream, or a small body already whole (sent in one message); undefined means no body. */
+  body: AsyncIterable<Buffer> | Buffer | undefined;
+}
+
+export interface InvokeStreamResponse extends Omit<AppStreamResponse, "body"> {
+  /** A Buffer when the callee sent a whole small body at once. */
+  body: Readable | Buffer;
+}
+
+export interface InboundStreamInvoke extends Omit<InvokeStreamRequest, "targetAppId" | "targetNamespace" | "body"> {
+  body: Readable | Buffer | undefined;
   callerAppId?: string;
   callerNamespace?: string;
 }
@@ -68,7 +87,48 @@ export class InvokeCore {
   }
 
   /** Calls `method` on app `targetAppId` (optionally `app.namespace`) through its sidecar. */
-  async invoke(req: InvokeRequest): Promise<InvokeResponse> {
+  invoke(req: InvokeRequest): Promise<InvokeResponse> {
+    return this.outbound(req, (appId, namespace, headers, signal) => this.callTarget(appId, namespace, { ...req, headers }, signal));
+  }
+
+  /**
+   * True when a call may stream its bodies: the target is another sidecar (not a
+   * URL) and its resiliency policy never replays the call (a replay needs the
+   * whole request body at hand).
+   */
+  canStream(targetAppId: string, method: string): boolean {
+    if (!targetAppId || /^https?:\/\//i.test(targetAppId)) return false;
+    const { appId } = splitTarget(targetAppId, this.rt.namespace);
+    return !this.rt.policies.endpointPolicy(appId, `${appId}:${method}`).hasRetries;
+  }
+
+  /**
+   * Like invoke(), with both bodies streamed over CallLocalStream. Resolves once
+   * the callee's status and headers are in; the caller must read or destroy the body.
+   */
+  invokeStream(req: InvokeStreamRequest): Promise<InvokeStreamResponse> {
+    return this.outbound(req, async (appId, namespace, headers, signal) => {
+      const addr = await this.resolver.resolve(appId, namespace);
+      const client = this.clients.get(`${addr.host}:${addr.port}`);
+      const request = {
+        ver: "V1",
+        metadata: toListMap(headers),
+        message: { method: req.method, content_type: req.contentType ?? "", http_extension: { verb: req.verb.toUpperCase(), querystring: req.query } },
+      };
+      const r = await callLocalStream(client, request, req.body, signal).catch((err) => {
+        this.resolver.invalidate?.();
+        throw err;
+      });
+      const h = fromListMap(r.headers);
+      return { status: r.status, headers: h, body: r.body, contentType: r.contentType || h["content-type"] || undefined };
+    });
+  }
+
+  /** Validation, caller headers, resiliency, metrics and error mapping shared by both invocation paths. */
+  private async outbound<T extends { status: number }>(
+    req: Omit<InvokeRequest, "body">,
+    call: (appId: string, namespace: string, headers: Record<string, string>, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     if (!req.targetAppId) throw Errors.directInvokeNoAppId();
     this.validateMethod(req.method);
     const { appId, namespace } = splitTarget(req.targetAppId, req.targetNamespace ?? this.rt.namespace);
@@ -84,7 +144,7 @@ export class InvokeCore {
     invokeMetrics.reqSent.inc({ app_id: this.rt.appId, dest_app_id: appId, method: req.method, type: "http" });
     try {
       const res = await policy.run(
-        (signal) => this.callTarget(appId, namespace, { ...req, headers }, signal),
+        (signal) => call(appId, namespace, headers, signal),
         // Dapr treats an app answer outside 200-399 as a failure the policy may retry.
         { classify: (r) => (r.status < 200 || r.status > 399 ? { httpStatus: r.status } : undefined) },
       );
@@ -101,6 +161,23 @@ export class InvokeCore {
 
   /** A call from another sidecar: access control, then the app. */
   async handleInbound(req: InboundInvoke): Promise<InvokeResponse> {
+    this.checkAccess(req);
+    return this.callLocalApp(req);
+  }
+
+  /** A streamed call from another sidecar: access control, then the app (buffered for channels that cannot stream). */
+  async handleInboundStream(req: InboundStreamInvoke): Promise<AppStreamResponse> {
+    this.checkAccess(req);
+    if (!this.appChannel) throw Errors.directInvokeNotReady("this sidecar has no app (--app-port is not set)");
+    invokeMetrics.reqRecv.inc({ app_id: this.rt.appId, method: req.method });
+    const appReq = { method: req.method, verb: req.verb, query: req.query, headers: req.headers, contentType: req.contentType };
+    if (this.appChannel.streamInvoke) return this.appChannel.streamInvoke({ ...appReq, body: req.body });
+    const body = Buffer.isBuffer(req.body) ? req.body : req.body ? Buffer.concat(await req.body.toArray()) : Buffer.alloc(0);
+    const r = await this.appChannel.invoke({ ...appReq, body });
+    return { ...r, body: Readable.from([r.body]) };
+  }
+
+  private checkAccess(req: { callerAppId?: string; callerNamespace?: string; method: string; verb: string }): void {
     const decision = evaluateAccessControl(this.acl, {
       callerAppId: req.callerAppId,
       callerNamespace: req.callerNamespace,
@@ -111,7 +188,6 @@ export class InvokeCore {
       this.rt.logger.warn("invocation denied by access control", { caller: req.callerAppId, method: req.method, reason: decision.reason });
       throw Errors.directInvokeDenied(`caller ${req.callerAppId ?? "unknown"} operation ${req.method} verb ${req.verb}: ${decision.reason}`);
     }
-    return this.callLocalApp(req);
   }
 
   async callLocalApp(req: Omit<InvokeRequest, "targetAppId">): Promise<InvokeResponse> {

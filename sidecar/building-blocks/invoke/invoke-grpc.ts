@@ -3,6 +3,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { DaprError } from "../../errors/catalog.js";
 import { unary, type GrpcHandlers } from "../../api/grpc/grpc-helpers.js";
+import { callLocalStreamHandler } from "./call-local-stream-server.js";
 import { fromListMap, toListMap } from "./internal-client.js";
 import type { InvokeCore } from "./invoke-core.js";
 
@@ -38,6 +39,7 @@ export function invokeGrpcHandlers(core: InvokeCore): GrpcHandlers {
 
 export function invokeInternalHandlers(core: InvokeCore): GrpcHandlers {
   return {
+    CallLocalStream: callLocalStreamHandler(core) as GrpcHandlers[string],
     CallLocal: unary(async (req: { metadata: Record<string, { values: string[] }>; message: ProtoInvokeRequest | null }) => {
       const m = req.message ?? { method: "", data: null, content_type: "", http_extension: null };
       const headers = fromListMap(req.metadata);

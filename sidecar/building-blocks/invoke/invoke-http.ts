@@ -1,10 +1,14 @@
 // HTTP adapter of service invocation: /v1.0/invoke/{appId}/method/{method...}
 // for every verb, and proxy mode (any unmatched path with a `dapr-app-id`
-// header). Bodies are read here, bounded by --max-body-size.
+// header). When the target's resiliency policy never replays a call, both
+// bodies stream through (CallLocalStream) with no size limit and bounded
+// memory; otherwise they are read whole here, bounded by --max-body-size.
+import { pipeline } from "node:stream/promises";
 import type { Request, Response, Router } from "express";
 import { Errors } from "../../errors/catalog.js";
 import { sendError } from "../../api/http/http-helpers.js";
-import { forwardableHeaders, type InvokeCore, type InvokeResponse } from "./invoke-core.js";
+import { STREAM_CHUNK_BYTES } from "./stream-payloads.js";
+import { forwardableHeaders, type InvokeCore, type InvokeStreamResponse, type InvokeResponse } from "./invoke-core.js";
 
 export function registerInvokeHttp(router: Router, core: InvokeCore, maxBodySize: number): void {
   router.all("/v1.0/invoke/:appId/method/*method", (req, res) => {
@@ -26,6 +30,8 @@ export function invokeProxyFallback(core: InvokeCore, maxBodySize: number) {
 }
 
 async function handle(req: Request, res: Response, core: InvokeCore, maxBodySize: number, appId: string, method: string): Promise<void> {
+  // A body already read by a body parser cannot stream.
+  if (!Buffer.isBuffer(req.body) && core.canStream(appId, method)) return handleStreamed(req, res, core, appId, method);
   try {
     const body = await readBody(req, maxBodySize);
     const query = req.originalUrl.includes("?") ? req.originalUrl.slice(req.originalUrl.indexOf("?") + 1) : "";
@@ -38,13 +44,48 @@ async function handle(req: Request, res: Response, core: InvokeCore, maxBodySize
   }
 }
 
-function writeResponse(res: Response, r: InvokeResponse): void {
+async function handleStreamed(req: Request, res: Response, core: InvokeCore, appId: string, method: string): Promise<void> {
+  let r: InvokeStreamResponse;
+  try {
+    const query = req.originalUrl.includes("?") ? req.originalUrl.slice(req.originalUrl.indexOf("?") + 1) : "";
+    // A small body of announced length is read whole (bounded by that length): it then travels in one message.
+    const length = Number(req.headers["content-length"] ?? NaN);
+    const body = !hasBody(req) ? undefined : length <= STREAM_CHUNK_BYTES ? await readBody(req, STREAM_CHUNK_BYTES) : req;
+    r = await core.invokeStream({
+      targetAppId: appId, method, verb: req.method, query, headers: forwardableHeaders(req.headers), body, contentType: req.header("content-type"),
+    });
+  } catch (err) {
+    if (!res.headersSent) sendError(res, err);
+    else res.end();
+    return;
+  }
+  if (Buffer.isBuffer(r.body)) return writeResponse(res, { ...r, body: r.body });
+  writeHead(res, r);
+  // pipeline carries backpressure from the caller's socket back to the callee, and tears both down on failure.
+  await pipeline(r.body, res).catch(() => {
+    // The status line has gone out: all that is left is to cut the answer short, so the caller sees it broken.
+    res.destroy();
+  });
+}
+
+/** A request has a body when it announces one (HTTP/1.1: a non-zero length, or chunked). */
+function hasBody(req: Request): boolean {
+  const len = req.headers["content-length"];
+  return (len !== undefined && len !== "0") || req.headers["transfer-encoding"] !== undefined;
+}
+
+function writeHead(res: Response, r: { status: number; headers: Record<string, string>; contentType?: string }): void {
   for (const [k, v] of Object.entries(r.headers)) {
     if (["content-length", "transfer-encoding", "connection", "keep-alive"].includes(k)) continue;
     res.setHeader(k, v);
   }
   if (r.contentType) res.setHeader("content-type", r.contentType);
-  res.status(r.status).end(r.body);
+  res.status(r.status);
+}
+
+function writeResponse(res: Response, r: InvokeResponse): void {
+  writeHead(res, r);
+  res.end(r.body);
 }
 
 function readBody(req: Request, limit: number): Promise<Buffer> {
@@ -55,8 +96,10 @@ function readBody(req: Request, limit: number): Promise<Buffer> {
     req.on("data", (c: Buffer) => {
       size += c.length;
       if (size > limit) {
+        // Discard the rest instead of cutting the socket: the caller must get to read the 413.
+        req.removeAllListeners("data");
+        req.resume();
         reject(Errors.bodyTooLarge(limit));
-        req.destroy();
         return;
       }
       chunks.push(c);

@@ -2,7 +2,13 @@
 // Bodies move in chunks of at most 64 KiB; a sender waits for 'drain' whenever
 // the next hop's buffer is full, so a slow reader slows the source down and no
 // side ever holds a whole body.
-import type { Writable } from "node:stream";
+//
+// Small bodies take a shortcut (the per-message cost matters for latency): a
+// sender that already has a whole body of at most one chunk puts it in the
+// leading request/response message and ends the stream at once; a receiver that
+// finds a payload in the leading message checks for that end and, if so, hands
+// on one Buffer (sent on with a content-length) instead of a stream.
+import { Readable, type Writable } from "node:stream";
 
 export const STREAM_CHUNK_BYTES = 64 * 1024;
 
@@ -64,4 +70,31 @@ export async function* payloadData(first: StreamPayload | null | undefined, rest
     // A reader that stops early (or a bad chunk) must release the underlying call.
     await rest.return?.();
   }
+}
+
+/**
+ * Opens the body that follows a leading message: a Buffer when the sender put a
+ * whole small body in the leading message (or sent none), else a stream that
+ * pulls chunks as they are read. With `waitForData` false and nothing in the
+ * leading message, the stream is returned at once, without waiting for a first
+ * chunk (an answer's headers must not wait for its body).
+ */
+export async function openBody(
+  first: StreamPayload | null | undefined,
+  rest: AsyncIterator<{ payload?: StreamPayload | null }>,
+  waitForData: boolean,
+): Promise<Buffer | Readable> {
+  const data = payloadData(first, rest);
+  if (!first && !waitForData) return Readable.from(data, { objectMode: false });
+  const a = await data.next();
+  if (a.done) return Buffer.alloc(0);
+  if (!first) return Readable.from(prepend([a.value], data), { objectMode: false });
+  const b = await data.next();
+  if (b.done) return a.value;
+  return Readable.from(prepend([a.value, b.value], data), { objectMode: false });
+}
+
+async function* prepend(head: Buffer[], rest: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  yield* head;
+  yield* rest;
 }

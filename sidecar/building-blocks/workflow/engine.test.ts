@@ -58,7 +58,8 @@ describe("WorkflowEngine", () => {
     expect(act).toMatchObject({ name: "double", taskId: 1, input: { value: "5" } });
     await engine.completeActivity({ instanceId: id, taskId: 1, result: { value: "10" } });
     const t2 = await next(w.items, "orchestratorRequest");
-    expect(kinds(t2.pastEvents)).toEqual(["orchestratorStarted", "executionStarted", "taskScheduled", "orchestratorCompleted"]);
+    // stored history keeps the OrchestratorCompleted marker; the worker is not sent it
+    expect(kinds(t2.pastEvents)).toEqual(["orchestratorStarted", "executionStarted", "taskScheduled"]);
     expect(t2.pastEvents[2].eventId).toBe(1);
     expect(kinds(t2.newEvents)).toEqual(["orchestratorStarted", "taskCompleted"]);
     await engine.completeOrchestration({ instanceId: id, actions: [{ id: 2, completeOrchestration: { orchestrationStatus: "ORCHESTRATION_STATUS_COMPLETED", result: { value: "10" } } }] });
@@ -66,6 +67,7 @@ describe("WorkflowEngine", () => {
     expect(done?.output).toBe("10");
     const saved = await store.load(id);
     expect(saved?.meta.historyLength).toBe(saved?.history.length);
+    expect(kinds(saved!.history).filter((k) => k === "orchestratorCompleted")).toHaveLength(2);
     expect(kinds(saved!.history).at(-1)).toBe("executionCompleted");
   });
 
@@ -80,6 +82,31 @@ describe("WorkflowEngine", () => {
     const t2 = await next(w.items, "orchestratorRequest");
     expect(t2.newEvents.filter((e: any) => e.taskCompleted)).toHaveLength(1);
     expect((await store.loadMeta(id))?.meta.inbox).toHaveLength(1);
+  });
+
+  it("builds no next turn from events the answered turn already consumed (event raised mid-turn)", async () => {
+    const { engine, w } = await setup();
+    const id = await engine.startInstance({ instanceId: "wf-race", name: "flow" });
+    await next(w.items, "orchestratorRequest");
+    const raised = engine.raiseEvent(id, "e", '"v"');
+    await engine.completeOrchestration({ instanceId: id, actions: [{ id: 1, scheduleTask: { name: "a" } }] });
+    await raised;
+    const t2 = await next(w.items, "orchestratorRequest");
+    expect(kinds(t2.newEvents)).toEqual(["orchestratorStarted", "eventRaised"]);
+    expect(kinds(t2.pastEvents).filter((k) => k === "executionStarted")).toHaveLength(1);
+  });
+
+  it("never hands out again an activity whose answer is still being saved (fan-out answers at once)", async () => {
+    const { engine, w } = await setup();
+    const id = await engine.startInstance({ instanceId: "wf-fan", name: "flow" });
+    await next(w.items, "orchestratorRequest");
+    await engine.completeOrchestration({ instanceId: id, actions: [1, 2, 3].map((n) => ({ id: n, scheduleTask: { name: "a" } })) });
+    for (let i = 0; i < 3; i++) await next(w.items, "activityRequest");
+    await Promise.all([1, 2, 3].map((n) => engine.completeActivity({ instanceId: id, taskId: n, result: { value: String(n) } })));
+    const t2 = await next(w.items, "orchestratorRequest");
+    expect(kinds(t2.newEvents).filter((k) => k === "taskCompleted").length + kinds(t2.pastEvents).filter((k) => k === "taskCompleted").length).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(w.items.filter((x) => x.activityRequest)).toEqual([]);
   });
 
   it("ignores a turn's late answer once the workflow was terminated", async () => {

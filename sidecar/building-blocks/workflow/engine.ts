@@ -7,12 +7,10 @@
 import { randomUUID } from "node:crypto";
 import { Errors } from "../../errors/catalog.js";
 import type { Logger } from "../../log/logger.js";
-import {
-  cleanEvent, daprStatusName, isTerminal, newEvent, sv, timestamp, toMillis,
-  type FailureDetails, type HistoryEvent, type OrchestrationStatus, type ParentInstance,
-} from "./history.js";
+import { daprStatusName, isTerminal, newEvent, sv, timestamp, type ParentInstance } from "./history.js";
 import type { InstanceMetadata, InstanceState } from "./instance-state.js";
 import { cloneState } from "./instance-state.js";
+import { applyTurn, type ActivityResponse, type Change, type Effects, type OrchestratorResponse, type Turn } from "./apply-turn.js";
 import { IndexWriter } from "./index-writer.js";
 import { pendingWork } from "./pending-work.js";
 import { WorkDispatcher } from "./work-dispatcher.js";
@@ -25,48 +23,6 @@ export interface StartRequest {
   input?: string;
   startAt?: number;
   parent?: ParentInstance;
-}
-
-export interface OrchestratorResponse {
-  instanceId: string;
-  actions?: OrchestratorAction[];
-  customStatus?: { value: string } | null;
-}
-
-export interface OrchestratorAction {
-  id: number;
-  scheduleTask?: { name: string; input?: { value: string } | null };
-  createSubOrchestration?: { instanceId: string; name: string; input?: { value: string } | null };
-  createTimer?: { fireAt: { seconds: number; nanos: number } };
-  sendEvent?: { instance?: { instanceId: string }; name: string; data?: { value: string } | null };
-  completeOrchestration?: {
-    orchestrationStatus: OrchestrationStatus; result?: { value: string } | null; failureDetails?: FailureDetails | null; carryoverEvents?: HistoryEvent[];
-  };
-  terminateOrchestration?: { instanceId: string; reason?: { value: string } | null; recurse?: boolean };
-}
-
-export interface ActivityResponse {
-  instanceId: string;
-  taskId: number;
-  result?: { value: string } | null;
-  failureDetails?: FailureDetails | null;
-}
-
-/** What a change asks for once it is durable. */
-interface Effects {
-  children?: { instanceId: string; name: string; input?: string; parent: ParentInstance }[];
-  sends?: { instanceId: string; name: string; input?: string }[];
-  terminateOthers?: { instanceId: string; output?: string }[];
-  terminateChildren?: string[];
-  finished?: boolean;
-}
-
-type Change = { state: InstanceState; effects?: Effects } | undefined;
-
-interface Turn {
-  executionId: string;
-  newEvents: HistoryEvent[];
-  dispatchedAt: number;
 }
 
 export interface EngineOptions {
@@ -87,6 +43,10 @@ export class WorkflowEngine {
   private readonly cache = new Map<string, InstanceState>();
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly turns = new Map<string, Turn>();
+  /** Activities whose answer is being saved (work-item keys). */
+  private readonly answered = new Set<string>();
+  /** Instances whose last turn's answer is being saved. */
+  private readonly applying = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly listeners = new Map<string, Set<(m: InstanceMetadata | undefined) => void>>();
   private readonly activityStarted = new Map<string, number>();
@@ -295,26 +255,54 @@ export class WorkflowEngine {
     this.dispatcher.complete(`o|${id}`);
     if (!turn) return; // a late or duplicate answer: the turn was already applied or abandoned
     this.turns.delete(id);
+    // No next turn until this one is applied: it would be built from an inbox
+    // that still holds the events this turn consumed.
+    this.applying.add(id);
     // Acknowledged before it is durable, on purpose: the SDK worker holds one of
     // its 10 slots until this call returns, and a turn lost to a crash is simply
     // replayed (its inbox events stay until the turn's result is saved).
-    void this.mutate(id, (s) => (s ? this.applyTurn(s, turn, res) : undefined), "orchestrator_turn").catch((err) => {
-      this.log.error("saving a workflow turn failed; the turn will run again", { instance_id: id, error: (err as Error).message });
-      const s = this.cache.get(id);
-      if (s) setTimeout(() => this.activate(s), 1000).unref();
-    });
+    void this.mutate(id, (s) => (s ? applyTurn(s, turn, res) : undefined), "orchestrator_turn").then(
+      () => {
+        this.applying.delete(id);
+        const s = this.cache.get(id);
+        if (s) this.activate(s);
+      },
+      (err) => {
+        this.applying.delete(id);
+        this.log.error("saving a workflow turn failed; the turn will run again", { instance_id: id, error: (err as Error).message });
+        const s = this.cache.get(id);
+        if (s) setTimeout(() => this.activate(s), 1000).unref();
+      },
+    );
   }
 
   async completeActivity(res: ActivityResponse): Promise<void> {
     const id = res.instanceId;
     // The answer names no execution: find which one the work item was for.
     const keys = this.dispatcher.inFlightKeys((k) => k.startsWith(`a|${id}|`) && k.endsWith(`|${res.taskId}`));
-    for (const k of keys) this.dispatcher.complete(k);
+    // Until the answer is saved the activity still looks pending in history:
+    // keep it from being handed out again meanwhile.
+    for (const k of keys) {
+      this.answered.add(k);
+      this.dispatcher.complete(k);
+    }
     const key = keys[0];
     const execId = key?.split("|")[2];
     const startedAt = key ? this.activityStarted.get(key) : undefined;
     if (key) this.activityStarted.delete(key);
-    await this.mutate(id, (s) => {
+    try {
+      await this.recordActivity(id, res, execId, startedAt);
+    } catch (err) {
+      // Not saved: the worker hears the error, and the activity is handed out again.
+      setTimeout(() => { const s = this.cache.get(id); if (s) this.activate(s); }, 1000).unref();
+      throw err;
+    } finally {
+      for (const k of keys) this.answered.delete(k);
+    }
+  }
+
+  private recordActivity(id: string, res: ActivityResponse, execId: string | undefined, startedAt: number | undefined): Promise<void> {
+    return this.mutate(id, (s) => {
       if (!s || isTerminal(s.meta.status)) return undefined;
       if (execId !== undefined && s.meta.executionId !== execId) return undefined; // for an execution that continued as new
       const pending = pendingWork(s).activities.find((a) => a.taskId === res.taskId);
@@ -326,74 +314,6 @@ export class WorkflowEngine {
         : newEvent("taskCompleted", { taskScheduledId: res.taskId, result: res.result ?? undefined }));
       return { state: s };
     }, "activity_result");
-  }
-
-  // ------------------------------------------------------------------ turns
-
-  private applyTurn(s: InstanceState, turn: Turn, res: OrchestratorResponse): Change {
-    if (isTerminal(s.meta.status) || s.meta.executionId !== turn.executionId) return undefined;
-    const now = Date.now();
-    const effects: Effects = { children: [], sends: [], terminateOthers: [] };
-    const events: HistoryEvent[] = [...turn.newEvents];
-    s.meta.inbox.splice(0, turn.newEvents.length - 1); // newEvents = orchestratorStarted + the inbox prefix sent
-    if (s.meta.status === "ORCHESTRATION_STATUS_PENDING") s.meta.status = "ORCHESTRATION_STATUS_RUNNING";
-    let completion: OrchestratorAction["completeOrchestration"];
-    for (const a of res.actions ?? []) {
-      if (a.scheduleTask) {
-        events.push(newEvent("taskScheduled", { name: a.scheduleTask.name, input: a.scheduleTask.input ?? undefined }, a.id, now));
-      } else if (a.createTimer) {
-        events.push(newEvent("timerCreated", { fireAt: a.createTimer.fireAt }, a.id, now));
-      } else if (a.createSubOrchestration) {
-        const c = a.createSubOrchestration;
-        events.push(newEvent("subOrchestrationInstanceCreated", { instanceId: c.instanceId, name: c.name, input: c.input ?? undefined }, a.id, now));
-        effects.children!.push({
-          instanceId: c.instanceId, name: c.name, input: c.input?.value,
-          parent: { taskScheduledId: a.id, name: sv(s.meta.name), orchestrationInstance: { instanceId: s.meta.instanceId, executionId: sv(s.meta.executionId) } },
-        });
-      } else if (a.sendEvent) {
-        const target = a.sendEvent.instance?.instanceId ?? "";
-        events.push(newEvent("eventSent", { instanceId: target, name: a.sendEvent.name, input: a.sendEvent.data ?? undefined }, a.id, now));
-        effects.sends!.push({ instanceId: target, name: a.sendEvent.name, input: a.sendEvent.data?.value });
-      } else if (a.terminateOrchestration) {
-        effects.terminateOthers!.push({ instanceId: a.terminateOrchestration.instanceId, output: a.terminateOrchestration.reason?.value });
-      } else if (a.completeOrchestration) {
-        completion = a.completeOrchestration;
-      }
-    }
-    events.push(newEvent("orchestratorCompleted", {}, -1, now));
-    s.history.push(...events);
-    if (res.customStatus) s.meta.customStatus = res.customStatus.value;
-    if (completion) {
-      const status = completion.orchestrationStatus;
-      const result = completion.result?.value;
-      if (status === "ORCHESTRATION_STATUS_CONTINUED_AS_NEW") {
-        // A fresh execution with the new input; events raised meanwhile (and carried over ones) stay.
-        const executionId = randomUUID();
-        const carried = (completion.carryoverEvents ?? []).map((e) => cleanEvent(e));
-        s.meta.executionId = executionId;
-        s.meta.input = result;
-        s.meta.output = undefined;
-        s.meta.failureDetails = undefined;
-        s.meta.status = "ORCHESTRATION_STATUS_RUNNING";
-        s.meta.inbox = [
-          newEvent("executionStarted", {
-            name: s.meta.name, input: sv(result), orchestrationInstance: { instanceId: s.meta.instanceId, executionId: sv(executionId) }, parentInstance: s.meta.parent,
-          }, -1, now),
-          ...carried,
-          ...s.meta.inbox,
-        ];
-        s.history = [];
-        effects.children = [];
-      } else {
-        s.history.push(newEvent("executionCompleted", { orchestrationStatus: status, result: sv(result), failureDetails: completion.failureDetails ?? undefined }, -1, now));
-        s.meta.status = status;
-        s.meta.output = result;
-        s.meta.failureDetails = completion.failureDetails ?? undefined;
-        s.meta.inbox = [];
-        effects.finished = true;
-      }
-    }
-    return { state: s, effects };
   }
 
   // ------------------------------------------------------------- internals
@@ -490,7 +410,8 @@ export class WorkflowEngine {
     const id = s.meta.instanceId;
     if (fx.finished) {
       this.dropLocal(id);
-      const status = daprStatusName(s.meta.status).toLowerCase();
+      // Dapr's status label values: success, failed, terminated.
+      const status = s.meta.status === "ORCHESTRATION_STATUS_COMPLETED" ? "success" : daprStatusName(s.meta.status).toLowerCase();
       workflowMetrics.execution(this.o.appId, s.meta.name, status, Date.now() - s.meta.createdAt);
       void this.index.remove(id).catch(() => {});
       if (s.meta.parent) void this.notifyParent(s).catch((err) => this.log.error("notifying the parent workflow failed", { instance_id: id, error: (err as Error).message }));
@@ -513,9 +434,10 @@ export class WorkflowEngine {
     for (const t of work.timers) this.armTimer(id, s.meta.executionId, t.timerId, t.fireAt);
     for (const a of work.activities) {
       const key = activityKey(id, s.meta.executionId, a.taskId);
+      if (this.answered.has(key)) continue;
       this.dispatcher.submit({ kind: "activity", key, build: () => this.buildActivity(id, s.meta.executionId, a.taskId, key) });
     }
-    if (s.meta.inbox.length > 0 && s.meta.status !== "ORCHESTRATION_STATUS_SUSPENDED") {
+    if (s.meta.inbox.length > 0 && s.meta.status !== "ORCHESTRATION_STATUS_SUSPENDED" && !this.applying.has(id)) {
       const wait = (s.meta.startAt ?? 0) - Date.now();
       if (wait > 0) this.armTimer(id, s.meta.executionId, 0, s.meta.startAt!);
       else this.dispatcher.submit({ kind: "orchestrator", key: `o|${id}`, build: () => this.buildTurn(id) });
@@ -525,6 +447,7 @@ export class WorkflowEngine {
   private buildTurn(id: string): unknown | undefined {
     const s = this.cache.get(id);
     if (!s || s.meta.owner !== this.me || isTerminal(s.meta.status) || s.meta.status === "ORCHESTRATION_STATUS_SUSPENDED") return undefined;
+    if (this.applying.has(id)) return undefined; // submitted again once the answer is saved
     let turn = this.turns.get(id);
     if (!turn || turn.executionId !== s.meta.executionId) {
       if (s.meta.inbox.length === 0) return undefined;
@@ -532,14 +455,16 @@ export class WorkflowEngine {
       turn = { executionId: s.meta.executionId, newEvents: [newEvent("orchestratorStarted", {}), ...s.meta.inbox], dispatchedAt: Date.now() };
       this.turns.set(id, turn);
     }
-    return { instanceId: id, executionId: sv(s.meta.executionId), pastEvents: s.history, newEvents: turn.newEvents };
+    // OrchestratorCompleted markers stay in the stored history (the timeline shows turns) but are not
+    // sent: the SDKs' replay ignores them, and each one costs the worker a decode and a log line.
+    return { instanceId: id, executionId: sv(s.meta.executionId), pastEvents: s.history.filter((e) => !e.orchestratorCompleted), newEvents: turn.newEvents };
   }
 
   private buildActivity(id: string, executionId: string, taskId: number, key: string): unknown | undefined {
     const s = this.cache.get(id);
     if (!s || s.meta.executionId !== executionId || isTerminal(s.meta.status)) return undefined;
     const a = pendingWork(s).activities.find((x) => x.taskId === taskId);
-    if (!a) return undefined;
+    if (!a || this.answered.has(key)) return undefined;
     this.activityStarted.set(key, Date.now());
     return { name: a.name, input: a.input, orchestrationInstance: { instanceId: id, executionId: sv(executionId) }, taskId };
   }
@@ -677,7 +602,8 @@ export class WorkflowEngine {
       await this.index.remove(id);
       return;
     }
-    if (cached && m.meta.version === cached.meta.version) return;
+    // Unchanged elsewhere: hand out anything it still waits for (idempotent; a safety net for lost work).
+    if (cached && m.meta.version === cached.meta.version) return this.activate(cached);
     if (m.meta.owner === this.me || !(await this.hostAlive(m.meta.owner))) {
       await this.serial(id, () => this.takeOver(id));
     } else {

@@ -8,7 +8,8 @@ import { durableTaskProtoRoot, loaderOptions } from "../../api/grpc/protos.js";
 import { Errors } from "../../errors/catalog.js";
 import { toServiceError, unary, type GrpcHandlers } from "../../api/grpc/grpc-helpers.js";
 import type { ExtraService } from "../../api/grpc/grpc-server.js";
-import type { ActivityResponse, OrchestratorResponse, WorkflowEngine } from "./engine.js";
+import type { ActivityResponse, OrchestratorResponse } from "./apply-turn.js";
+import type { WorkflowEngine } from "./engine.js";
 import { isTerminal, timestamp, toMillis } from "./history.js";
 import type { InstanceMetadata } from "./instance-state.js";
 

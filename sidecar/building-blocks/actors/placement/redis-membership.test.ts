@@ -98,6 +98,28 @@ describe("RedisMembership", () => {
   });
 });
 
+describe("RedisMembership when Redis is down at start-up", () => {
+  it("refuses to join, then joins once Redis is back", async () => {
+    const redis = await startOwnedRedis();
+    try {
+      await redis.kill();
+      const m = member(uniqueName("ns"), { url: `redis://127.0.0.1:${redis.port}` });
+      await expect(m.join({ id: "late", appId: "app", address: "x:1", entities: ["T"] })).rejects.toThrow();
+      expect(m.healthy()).toBe(false);
+      await redis.start();
+      let joined = false;
+      for (let i = 0; i < 50 && !joined; i++) {
+        joined = await m.join({ id: "late", appId: "app", address: "x:1", entities: ["T"] }).then(() => true, () => false);
+        if (!joined) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(joined).toBe(true);
+      expect(m.hosts().map((h) => h.id)).toEqual(["late"]);
+    } finally {
+      await redis.stop();
+    }
+  });
+});
+
 describe("placementAddress", () => {
   it("prefers the flag, then the store's metadata, then local", () => {
     expect(placementAddress({ flag: "redis://h:1" })).toBe("redis://h:1");

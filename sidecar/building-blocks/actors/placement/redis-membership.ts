@@ -33,6 +33,7 @@ export class RedisMembership implements Membership {
   private v = 0;
   private lastOk = 0;
   private fenced = false;
+  private subscribed = false;
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
   private readonly changeFns: (() => void)[] = [];
@@ -54,14 +55,16 @@ export class RedisMembership implements Membership {
   }
 
   async join(self: HostInfo): Promise<void> {
-    if (this.cmd.status === "wait") {
-      await this.cmd.connect();
-      await this.sub.connect();
+    if (!this.subscribed) {
+      // A failed first connect leaves ioredis reconnecting on its own; a later join retries from here.
+      if (this.cmd.status === "wait") await this.cmd.connect().catch(() => {});
+      if (this.sub.status === "wait") await this.sub.connect().catch(() => {});
       await this.sub.subscribe(this.channel);
       this.sub.on("message", (_ch: string, msg: string) => {
         if (msg === "members") void this.heartbeat();
         else for (const fn of this.broadcastFns) fn(msg);
       });
+      this.subscribed = true;
     }
     this.self = self;
     this.fenced = false;
