@@ -9,6 +9,7 @@ commands:
   injector   run the sidecar injector (mutating admission webhook)
   run        run a sidecar and its app together (or several: run -f dapr.yaml)
   list       list the sidecars running on this machine
+  workflow   workflow history ID --app-id APP: a workflow's history as a timeline
   version    print the version
 `;
 
@@ -20,6 +21,7 @@ const commands: Record<string, () => Promise<Command>> = {
   injector: async () => (await import("../injector/main.js")).main,
   run: async () => (await import("./run-command.js")).main,
   list: async () => (await import("./list-command.js")).main,
+  workflow: async () => (await import("./workflow-command.js")).main,
   version: async () => async () => {
     const { RUNTIME_VERSION } = await import("../sidecar/building-blocks/metadata/metadata-core.js");
     process.stdout.write(`dapr-ts ${RUNTIME_VERSION}\n`);

@@ -10,6 +10,7 @@ import { startSidecar, type SidecarProcess } from "../test/support/sidecar-proce
 import { seedResiliencyYaml, demoComponentsYaml } from "./demo-resources.js";
 import { inventoryService, orderEventsSubscriber, paymentService, type RunningApp } from "./seed-apps.js";
 import { OrderRepository } from "./order-repository.js";
+import { runWorkflowDemo } from "./workflow-demo.js";
 
 const log = (line: string) => process.stdout.write(line + "\n");
 
@@ -77,6 +78,8 @@ async function main(): Promise<void> {
     log(`   query_orders(cust-456), newest first -> ${mine === undefined ? "(the state store does not support the query API)" : mine.map((o) => o["order_id"]).join(", ")}`);
     await repo.deleteOrder("ord-200");
     log(`   delete_order(ord-200); get_order(ord-200) -> ${JSON.stringify(await repo.getOrder("ord-200"))}`);
+
+    await runWorkflowDemo(log, { grpc: orderSidecar.grpcPort });
 
     log(`\n== done: ${received.length} order events delivered; state in ${path.join(home, "orders.db")} ==`);
   } finally {
