@@ -23,12 +23,15 @@ describe("bindingDirections", () => {
 describe("category adapters", () => {
   const ctx = (type: string, properties: Record<string, string>) => ({ name: "c", type, version: "v1", properties, appId: "a", namespace: "d", logger: silentLogger });
 
-  it("creates ONE binding instance for both directions and announces its capabilities", () => {
+  it("creates ONE binding instance for both directions and announces its capabilities", async () => {
     const a = defaultCategoryAdapters().bindings!;
-    const props = { host: "amqp://127.0.0.1", queueName: "q" };
+    const props = { host: "amqp://guest:guest@127.0.0.1:5672", queueName: `categories-${process.pid}`, deleteWhenUnused: "true", durable: "false" };
     const inst = a.create(ctx("bindings.rabbitmq", props));
+    // Its client library loads when it is initialised; capabilities are read after that, as the runtime does.
+    await inst.init();
     expect(a.capabilities(inst, props)).toEqual(["INPUT_BINDING", "OUTPUT_BINDING"]);
     expect(a.capabilities(inst, { ...props, direction: "input" })).toEqual(["INPUT_BINDING"]);
+    await inst.close();
     const cron = a.create(ctx("bindings.cron", { schedule: "@every 1s" }));
     expect(a.capabilities(cron, {})).toEqual(["INPUT_BINDING"]);
   });
