@@ -13,8 +13,9 @@ import { Redis } from "ioredis";
 import { Agent, request } from "undici";
 import { daprProto, lookup } from "../sidecar/api/grpc/protos.js";
 import { services } from "../test/support/services.js";
-import { closedLoop, formatChecks, merge, ms, percentile, type Check, type LoadResult } from "./bench-stats.js";
-import { cpuTimeMs, startBenchSidecar } from "./bench-sidecar.js";
+import { formatChecks, ms, percentile, type Check, type LoadResult } from "./bench-stats.js";
+import { startBenchSidecar } from "./bench-sidecar.js";
+import { comparePaths } from "./compare-paths.js";
 
 export interface LockBenchOptions {
   inFlight?: number;
@@ -96,27 +97,9 @@ export async function runLockBench(o: LockBenchOptions = {}): Promise<LockBenchR
       if (u.status !== 0) throw new Error(`HTTP unlock answered ${u.status}`);
     };
 
-    // Warm-up: JIT, connection pools, Redis connections, the script cache.
-    for (const fn of [direct, viaGrpc, viaHttp]) await closedLoop(fn, inFlight, 500);
-
-    const results = { direct: [] as LoadResult[], grpc: [] as LoadResult[], http: [] as LoadResult[] };
-    // The sidecar's CPU per round trip does not depend on other load on the machine, unlike latency.
-    const cpu = { grpc: 0, http: 0 };
-    const pid = sidecar.proc.pid!;
-    const measuredCpu = async (side: "grpc" | "http", fn: () => Promise<void>) => {
-      const before = cpuTimeMs(pid);
-      const r = await closedLoop(fn, inFlight, roundMs);
-      cpu[side] += cpuTimeMs(pid) - before;
-      return r;
-    };
-    for (let i = 0; i < rounds; i++) {
-      results.direct.push(await closedLoop(direct, inFlight, roundMs));
-      results.grpc.push(await measuredCpu("grpc", viaGrpc));
-      results.http.push(await measuredCpu("http", viaHttp));
-    }
-    const d = merge(results.direct);
-    const g = merge(results.grpc);
-    const h = merge(results.http);
+    const cmp = await comparePaths({ direct, grpc: viaGrpc, http: viaHttp }, { inFlight, rounds, roundMs, sidecarPid: sidecar.proc.pid! });
+    const { direct: d, grpc: g, http: h } = cmp;
+    const cpu = cmp.cpuMs;
     const p = (r: LoadResult, q: number) => percentile(r.latenciesMs, q);
     const addedGrpc = p(g, 50) - p(d, 50);
     const addedHttp = p(h, 50) - p(d, 50);
