@@ -5,6 +5,7 @@ import path from "node:path";
 import type { BlockContext } from "../runtime/building-block.js";
 import { KubernetesNameResolver } from "./kubernetes-resolver.js";
 import { LocalRegistryResolver, registryDir } from "./local-registry-resolver.js";
+import { RedisNameResolver } from "./redis-resolver.js";
 import type { NameResolver } from "./name-resolver.js";
 
 export function dataHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -13,5 +14,12 @@ export function dataHome(env: NodeJS.ProcessEnv = process.env): string {
 
 export function createNameResolver(ctx: BlockContext): NameResolver {
   if (ctx.opts.mode === "kubernetes") return new KubernetesNameResolver();
+  const nr = ctx.configuration.nameResolution;
+  if (nr?.component === "redis") {
+    // Several machines: a Redis every sidecar reaches (Configuration nameResolution).
+    const c = (nr.configuration ?? {}) as { redisHost?: string; redisPassword?: string };
+    if (c.redisHost) return new RedisNameResolver({ redisHost: c.redisHost, redisPassword: c.redisPassword });
+    ctx.rt.logger.error("nameResolution redis needs configuration.redisHost; using the local registry");
+  }
   return new LocalRegistryResolver(registryDir(dataHome()));
 }

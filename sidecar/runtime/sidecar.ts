@@ -190,7 +190,8 @@ export class Sidecar {
 
     // Sidecar-to-sidecar traffic: other pods (or other local sidecars) reach it.
     this.internalServer = buildInternalGrpc(Object.assign({}, ...this.blocks.map((b) => b.internalGrpc ?? {})));
-    const internalHost = o.mode === "kubernetes" ? "0.0.0.0" : o.listenAddresses[0]!;
+    // DAPR_HOST_IP is the address other machines reach this sidecar on (several-machine name resolution).
+    const internalHost = o.mode === "kubernetes" ? "0.0.0.0" : process.env.DAPR_HOST_IP || o.listenAddresses[0]!;
     this.ports.internal = await bindGrpc(this.internalServer, `${internalHost}:${o.daprInternalGrpcPort}`);
 
     // Kubernetes probes reach the public and metrics ports from outside the pod.

@@ -16,7 +16,7 @@ export const invokeBlock: BlockFactory = (ctx) => {
   const ports = ctx.shared.get("ports") as () => SidecarPorts;
   const announce = () =>
     resolver.register?.({
-      appId: ctx.opts.appId, namespace: ctx.opts.namespace, host: ctx.opts.listenAddresses[0] ?? "127.0.0.1",
+      appId: ctx.opts.appId, namespace: ctx.opts.namespace, host: process.env.DAPR_HOST_IP || (ctx.opts.listenAddresses[0] ?? "127.0.0.1"),
       internalPort: ports().internal, httpPort: ports().http, grpcPort: ports().grpc, appPort: ctx.opts.appPort, pid: process.pid,
     });
   return {
