@@ -186,8 +186,16 @@ export async function startKubeApi(opts: KubeApiOptions = {}): Promise<KubeApi> 
       watches.dropAll();
       for (const s of [tlsServer, plainServer]) {
         if (!s) continue;
-        s.closeAllConnections();
-        await new Promise<void>((resolve) => s.close(() => resolve()));
+        // Stop accepting first, then keep cutting connections: a client that
+        // reconnects in between (an informer's restart) must not hold close() open.
+        await new Promise<void>((resolve) => {
+          const sweep = setInterval(() => s.closeAllConnections(), 50);
+          s.close(() => {
+            clearInterval(sweep);
+            resolve();
+          });
+          s.closeAllConnections();
+        });
       }
       rmSync(dir, { recursive: true, force: true });
     },

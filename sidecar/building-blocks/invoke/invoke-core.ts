@@ -15,6 +15,7 @@ import { callLocalStream } from "./call-local-stream-client.js";
 import { fromListMap, InternalClients, toListMap } from "./internal-client.js";
 import { invokeMetrics } from "./invoke-metrics.js";
 import { nextTraceparent } from "./tracing.js";
+import { createTracer, newSpanId, parseTraceparent, type Tracer } from "../../tracing/tracer.js";
 
 export interface InvokeRequest {
   targetAppId: string;
@@ -67,6 +68,7 @@ export class InvokeCore {
   private readonly clients = new InternalClients();
   private readonly acl: AccessControlList | undefined;
   private readonly sampling: number;
+  private readonly tracer: Tracer;
 
   constructor(
     private readonly rt: RuntimeContext,
@@ -78,6 +80,7 @@ export class InvokeCore {
     for (const e of parsed.errors) rt.logger.error("access control problem", { error: e });
     this.acl = parsed.acl;
     this.sampling = samplingRate(config);
+    this.tracer = createTracer(config, rt.appId, rt.logger);
   }
 
   validateMethod(method: string): string {
@@ -141,6 +144,7 @@ export class InvokeCore {
     };
     const policy = this.rt.policies.endpointPolicy(appId, `${appId}:${req.method}`);
     const start = performance.now();
+    const span = this.clientSpan(req.headers["traceparent"], headers.traceparent, appId, req.method);
     invokeMetrics.reqSent.inc({ app_id: this.rt.appId, dest_app_id: appId, method: req.method, type: "http" });
     try {
       const res = await policy.run(
@@ -150,8 +154,10 @@ export class InvokeCore {
       );
       invokeMetrics.resRecv.inc({ app_id: this.rt.appId, dest_app_id: appId, method: req.method, type: "http", status: String(res.status) });
       invokeMetrics.latency.observe({ app_id: this.rt.appId, dest_app_id: appId, method: req.method, status: String(res.status) }, performance.now() - start);
+      span?.(String(res.status));
       return res;
     } catch (err) {
+      span?.("error");
       if (err instanceof DaprError) throw err;
       if (isTimeoutError(err)) throw Errors.directInvokeTimeout(appId);
       if (isCircuitBreakerError(err)) throw Errors.directInvokeCircuitOpen(appId);
@@ -162,7 +168,10 @@ export class InvokeCore {
   /** A call from another sidecar: access control, then the app. */
   async handleInbound(req: InboundInvoke): Promise<InvokeResponse> {
     this.checkAccess(req);
-    return this.callLocalApp(req);
+    const done = this.serverSpan(req.headers, req.method);
+    const res = await this.callLocalApp(req);
+    done?.(String(res.status));
+    return res;
   }
 
   /** A streamed call from another sidecar: access control, then the app (buffered for channels that cannot stream). */
@@ -171,10 +180,41 @@ export class InvokeCore {
     if (!this.appChannel) throw Errors.directInvokeNotReady("this sidecar has no app (--app-port is not set)");
     invokeMetrics.reqRecv.inc({ app_id: this.rt.appId, method: req.method });
     const appReq = { method: req.method, verb: req.verb, query: req.query, headers: req.headers, contentType: req.contentType };
-    if (this.appChannel.streamInvoke) return this.appChannel.streamInvoke({ ...appReq, body: req.body });
+    const done = this.serverSpan(req.headers, req.method);
+    if (this.appChannel.streamInvoke) {
+      const r = await this.appChannel.streamInvoke({ ...appReq, body: req.body });
+      done?.(String(r.status));
+      return r;
+    }
     const body = Buffer.isBuffer(req.body) ? req.body : req.body ? Buffer.concat(await req.body.toArray()) : Buffer.alloc(0);
     const r = await this.appChannel.invoke({ ...appReq, body });
     return { ...r, body: Readable.from([r.body]) };
+  }
+
+  /** Records the CLIENT span of an outbound call when its trace is sampled; returns the function that ends it. */
+  private clientSpan(incoming: string | undefined, outgoing: string, appId: string, method: string): ((status: string) => void) | undefined {
+    if (!this.tracer.enabled) return undefined;
+    const out = parseTraceparent(outgoing);
+    if (!out?.sampled) return undefined;
+    const parent = parseTraceparent(incoming);
+    const startMs = Date.now();
+    return (status) => this.tracer.record({
+      traceId: out.traceId, id: out.spanId, parentId: parent?.spanId, name: `CallLocal/${appId}/${method}`, kind: "CLIENT",
+      startMs, durationMs: Date.now() - startMs, tags: { "dapr.app_id": appId, "http.status_code": status },
+    });
+  }
+
+  /** The SERVER span of an inbound call, a child of the caller's span. */
+  private serverSpan(headers: Record<string, string>, method: string): ((status: string) => void) | undefined {
+    if (!this.tracer.enabled) return undefined;
+    const caller = parseTraceparent(headers["traceparent"]);
+    if (!caller?.sampled) return undefined;
+    const startMs = Date.now();
+    const id = newSpanId();
+    return (status) => this.tracer.record({
+      traceId: caller.traceId, id, parentId: caller.spanId, name: `/${method}`, kind: "SERVER",
+      startMs, durationMs: Date.now() - startMs, tags: { "dapr.app_id": this.rt.appId, "http.status_code": status },
+    });
   }
 
   private checkAccess(req: { callerAppId?: string; callerNamespace?: string; method: string; verb: string }): void {
@@ -197,6 +237,7 @@ export class InvokeCore {
   }
 
   close(): void {
+    void this.tracer.close();
     this.clients.close();
   }
 
