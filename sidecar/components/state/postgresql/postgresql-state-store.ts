@@ -23,7 +23,8 @@ import { decodeFromJsonb, encodeForJsonb } from "../common/value-encoding.js";
 import { parsePostgresMetadata, type PostgresMetadata } from "./postgresql-metadata.js";
 import { buildQuery } from "./postgresql-query.js";
 import { cleanupExpired } from "./postgresql-gc.js";
-import { migrate, v1Migrations } from "./postgresql-schema.js";
+import { openPostgres, type PostgresConnection } from "./postgresql-connection.js";
+import { v1Migrations } from "./postgresql-schema.js";
 
 type Queryable = Pick<pg.Pool, "query"> | pg.PoolClient;
 
@@ -41,41 +42,20 @@ const expiry = (n: number) => `CURRENT_TIMESTAMP + ($${n}::int * interval '1 sec
 
 export class PostgresStateStore implements TransactionalStateStore, QueryableStateStore {
   private readonly md: PostgresMetadata;
-  private pool: pg.Pool | undefined;
-  private cleanupTimer: NodeJS.Timeout | undefined;
+  private connection: PostgresConnection | undefined;
 
   constructor(private readonly ctx: ComponentContext) {
     this.md = parsePostgresMetadata(ctx);
   }
 
   async init(): Promise<void> {
-    const pool = new pg.Pool(this.md.pool);
-    // An idle client losing its connection emits on the pool; unhandled, that would crash the process.
-    pool.on("error", (err) => this.ctx.logger.warn("postgresql state store connection error", { component: this.ctx.name, error: err.message }));
-    try {
-      const client = await pool.connect();
-      try {
-        await migrate(client, this.md.metadataTableName, "migrations", v1Migrations(this.md.tableName));
-      } finally {
-        client.release();
-      }
-    } catch (err) {
-      await pool.end().catch(() => {});
-      throw new Error(`component ${this.ctx.name}: cannot initialize PostgreSQL state store: ${(err as Error).message}`);
-    }
-    this.pool = pool;
-    if (this.md.cleanupIntervalMs > 0) {
-      this.cleanupTimer = setInterval(() => void this.cleanupExpired(), this.md.cleanupIntervalMs);
-      this.cleanupTimer.unref();
-    }
+    this.connection = await openPostgres(this.ctx, this.md, { name: "migrations", steps: v1Migrations(this.md.tableName) }, () => this.cleanupExpired());
   }
 
   async close(): Promise<void> {
-    if (this.cleanupTimer) clearInterval(this.cleanupTimer);
-    this.cleanupTimer = undefined;
-    const pool = this.pool;
-    this.pool = undefined;
-    await pool?.end();
+    const c = this.connection;
+    this.connection = undefined;
+    await c?.close();
   }
 
   features(): StateFeature[] {
@@ -186,9 +166,10 @@ export class PostgresStateStore implements TransactionalStateStore, QueryableSta
 
   /** Deletes expired rows unless another sidecar did so within the interval (Dapr's GC protocol). */
   async cleanupExpired(): Promise<number> {
-    if (!this.pool) return 0;
+    const pool = this.connection?.pool;
+    if (!pool) return 0;
     try {
-      return await cleanupExpired(this.pool, {
+      return await cleanupExpired(pool, {
         metadataTableName: this.md.metadataTableName,
         claimKey: "last-cleanup",
         intervalMs: this.md.cleanupIntervalMs,
@@ -201,8 +182,9 @@ export class PostgresStateStore implements TransactionalStateStore, QueryableSta
   }
 
   private open(): pg.Pool {
-    if (!this.pool) throw new Error(`state store ${this.ctx.name} is not initialized or already closed`);
-    return this.pool;
+    const pool = this.connection?.pool;
+    if (!pool) throw new Error(`state store ${this.ctx.name} is not initialized or already closed`);
+    return pool;
   }
 }
 

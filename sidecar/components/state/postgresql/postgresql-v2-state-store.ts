@@ -17,8 +17,9 @@ import {
 } from "../state-store.js";
 import { effectiveTtl, ttlExpireTimeMetadata } from "../common/state-metadata.js";
 import { cleanupExpired } from "./postgresql-gc.js";
+import { openPostgres, type PostgresConnection } from "./postgresql-connection.js";
 import { parsePostgresMetadata, type PostgresMetadata } from "./postgresql-metadata.js";
-import { migrate, v2Migrations } from "./postgresql-schema.js";
+import { v2Migrations } from "./postgresql-schema.js";
 
 type Queryable = Pick<pg.Pool, "query"> | pg.PoolClient;
 
@@ -37,8 +38,7 @@ const expiry = (n: number) => `now() + ($${n}::int * interval '1 second')`;
 export class PostgresV2StateStore implements TransactionalStateStore {
   private readonly md: PostgresMetadata;
   private readonly prefix: string;
-  private pool: pg.Pool | undefined;
-  private cleanupTimer: NodeJS.Timeout | undefined;
+  private connection: PostgresConnection | undefined;
 
   constructor(private readonly ctx: ComponentContext) {
     this.md = parsePostgresMetadata(ctx, "v2");
@@ -46,33 +46,13 @@ export class PostgresV2StateStore implements TransactionalStateStore {
   }
 
   async init(): Promise<void> {
-    const pool = new pg.Pool(this.md.pool);
-    // An idle client losing its connection emits on the pool; unhandled, that would crash the process.
-    pool.on("error", (err) => this.ctx.logger.warn("postgresql state store connection error", { component: this.ctx.name, error: err.message }));
-    try {
-      const client = await pool.connect();
-      try {
-        await migrate(client, this.md.metadataTableName, `migrations-state-v2-${this.prefix}`, v2Migrations(this.md.tableName));
-      } finally {
-        client.release();
-      }
-    } catch (err) {
-      await pool.end().catch(() => {});
-      throw new Error(`component ${this.ctx.name}: cannot initialize PostgreSQL state store: ${(err as Error).message}`);
-    }
-    this.pool = pool;
-    if (this.md.cleanupIntervalMs > 0) {
-      this.cleanupTimer = setInterval(() => void this.cleanupExpired(), this.md.cleanupIntervalMs);
-      this.cleanupTimer.unref();
-    }
+    this.connection = await openPostgres(this.ctx, this.md, { name: `migrations-state-v2-${this.prefix}`, steps: v2Migrations(this.md.tableName) }, () => this.cleanupExpired());
   }
 
   async close(): Promise<void> {
-    if (this.cleanupTimer) clearInterval(this.cleanupTimer);
-    this.cleanupTimer = undefined;
-    const pool = this.pool;
-    this.pool = undefined;
-    await pool?.end();
+    const c = this.connection;
+    this.connection = undefined;
+    await c?.close();
   }
 
   features(): StateFeature[] {
@@ -162,9 +142,10 @@ export class PostgresV2StateStore implements TransactionalStateStore {
 
   /** Deletes expired rows unless another sidecar did so within the interval (Dapr's GC protocol). */
   async cleanupExpired(): Promise<number> {
-    if (!this.pool) return 0;
+    const pool = this.connection?.pool;
+    if (!pool) return 0;
     try {
-      return await cleanupExpired(this.pool, {
+      return await cleanupExpired(pool, {
         metadataTableName: this.md.metadataTableName,
         claimKey: `last-cleanup-state-v2-${this.md.metadataTableName}`,
         intervalMs: this.md.cleanupIntervalMs,
@@ -177,8 +158,9 @@ export class PostgresV2StateStore implements TransactionalStateStore {
   }
 
   private open(): pg.Pool {
-    if (!this.pool) throw new Error(`state store ${this.ctx.name} is not initialized or already closed`);
-    return this.pool;
+    const pool = this.connection?.pool;
+    if (!pool) throw new Error(`state store ${this.ctx.name} is not initialized or already closed`);
+    return pool;
   }
 }
 
