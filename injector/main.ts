@@ -2,6 +2,7 @@
 // files) -> HTTPS webhook server -> caBundle kept in the webhook config.
 // Resolves with the exit code: 0 after SIGTERM/SIGINT, 1 on bad flags or a
 // failed start.
+import { listenForStop } from "../cli/stop-signal.js";
 import { readFileSync } from "node:fs";
 import { Logger } from "../sidecar/log/logger.js";
 import { injectorUsage, parseInjectorConfig, type InjectorConfig } from "./config.js";
@@ -40,14 +41,8 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
   }
   const logger = new Logger({ level: cfg.logLevel, json: cfg.logAsJson, scope: "dapr-ts.injector" });
 
-  // Listen for the stop signal before the slow start, so an early SIGTERM is not lost.
-  let stop!: () => void;
-  const stopped = new Promise<void>((r) => (stop = r));
-  const onSignal = () => stop();
-  process.once("SIGTERM", onSignal);
-  process.once("SIGINT", onSignal);
-  hooks.signal?.addEventListener("abort", onSignal, { once: true });
-  if (hooks.signal?.aborted) stop();
+  // Listen for the stop signal before the (possibly slow) start, so an early SIGTERM is not lost.
+  const { stopped, dispose } = listenForStop(hooks.signal);
 
   let keeper: CaBundleKeeper | undefined;
   let server: RunningInjectorServer | undefined;
@@ -78,7 +73,6 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
   } finally {
     keeper?.stop();
     await server?.close();
-    process.off("SIGTERM", onSignal);
-    process.off("SIGINT", onSignal);
+    dispose();
   }
 }

@@ -1,6 +1,7 @@
 // `dapr-ts operator`: flags -> kubeconfig -> probe and metrics servers ->
 // informers, controllers and leader election. Resolves with the exit code: 0
 // after SIGTERM/SIGINT (or the hooks' signal), 1 on bad flags or a failed start.
+import { listenForStop } from "../cli/stop-signal.js";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Logger } from "../sidecar/log/logger.js";
 import { operatorUsage, parseOperatorConfig, type OperatorConfig } from "./config.js";
@@ -39,14 +40,8 @@ export async function main(argv: string[], hooks: OperatorMainHooks = {}): Promi
   }
   const logger = new Logger({ level: cfg.logLevel, json: cfg.logAsJson, scope: "dapr-ts.operator" });
 
-  // Listen for the stop signal before starting, so an early SIGTERM is not lost.
-  let stop!: () => void;
-  const stopped = new Promise<void>((r) => (stop = r));
-  const onSignal = () => stop();
-  process.once("SIGTERM", onSignal);
-  process.once("SIGINT", onSignal);
-  hooks.signal?.addEventListener("abort", onSignal, { once: true });
-  if (hooks.signal?.aborted) stop();
+  // Listen for the stop signal before the (possibly slow) start, so an early SIGTERM is not lost.
+  const { stopped, dispose } = listenForStop(hooks.signal);
 
   let operator: RunningOperator | undefined;
   const servers: ProbeServer[] = [];
@@ -97,8 +92,6 @@ export async function main(argv: string[], hooks: OperatorMainHooks = {}): Promi
   } finally {
     await operator?.stop();
     await Promise.all(servers.map((s) => s.close()));
-    process.off("SIGTERM", onSignal);
-    process.off("SIGINT", onSignal);
-    hooks.signal?.removeEventListener("abort", onSignal);
+    dispose();
   }
 }
