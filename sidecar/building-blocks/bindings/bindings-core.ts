@@ -5,7 +5,7 @@ import { DaprError, Errors } from "../../errors/catalog.js";
 import { assertOperation, isOutputBinding, type InvokeResponse, type OutputBinding } from "../../components/bindings/index.js";
 import { bindingDirections } from "../../components/categories.js";
 import type { RuntimeContext } from "../../runtime/runtime-context.js";
-import { outputBindingCount, outputBindingLatency } from "./bindings-metrics.js";
+import { outputBindingCalls } from "./bindings-metrics.js";
 
 export interface OutputBindingRequest {
   name: string;
@@ -19,22 +19,16 @@ export class BindingsCore {
 
   async invoke(req: OutputBindingRequest): Promise<InvokeResponse> {
     const binding = this.resolve(req.name);
-    const start = performance.now();
-    let success = "false";
     try {
-      if (!req.operation) throw new Error("operation field is missing from request");
-      assertOperation(binding, req.operation, req.name);
-      const res = await this.rt.policies
-        .componentOutbound(req.name, "bindings")
-        .run(() => binding.invoke({ operation: req.operation, data: req.data, metadata: req.metadata }));
-      success = "true";
-      return res;
+      return await outputBindingCalls.measure({ app_id: this.rt.appId, component: req.name, operation: req.operation }, async () => {
+        if (!req.operation) throw new Error("operation field is missing from request");
+        assertOperation(binding, req.operation, req.name);
+        return this.rt.policies
+          .componentOutbound(req.name, "bindings")
+          .run(() => binding.invoke({ operation: req.operation, data: req.data, metadata: req.metadata }));
+      });
     } catch (err) {
       throw err instanceof DaprError ? err : Errors.invokeOutputBinding(req.name, err instanceof Error ? err.message : String(err));
-    } finally {
-      const labels = { app_id: this.rt.appId, component: req.name, operation: req.operation, success };
-      outputBindingCount.inc(labels);
-      outputBindingLatency.observe(labels, performance.now() - start);
     }
   }
 

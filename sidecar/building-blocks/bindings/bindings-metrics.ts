@@ -1,19 +1,11 @@
 import { Counter, Histogram } from "prom-client";
 import { latencyBucketsMs, metricsRegistry } from "../../metrics/registry.js";
+import { componentCallMetrics } from "../../metrics/component-call-metrics.js";
 
-export const outputBindingCount = new Counter({
-  name: "dapr_component_output_binding_count",
-  help: "The number of operations invoked on the output binding component",
-  labelNames: ["app_id", "component", "operation", "success"],
-  registers: [metricsRegistry],
-});
-
-export const outputBindingLatency = new Histogram({
-  name: "dapr_component_output_binding_latencies",
-  help: "The latency of the event processing on the output binding component (ms)",
-  labelNames: ["app_id", "component", "operation", "success"],
-  buckets: latencyBucketsMs,
-  registers: [metricsRegistry],
+export const outputBindingCalls = componentCallMetrics({
+  count: { name: "dapr_component_output_binding_count", help: "The number of operations invoked on the output binding component" },
+  latency: { name: "dapr_component_output_binding_latencies", help: "The latency of the event processing on the output binding component (ms)" },
+  labelNames: ["app_id", "component", "operation"],
 });
 
 export const inputBindingCount = new Counter({

@@ -7,7 +7,7 @@ import type { SecretStore, Secret } from "../../components/secretstores/index.js
 import { isSecretAllowed, type SecretsScope } from "../../config/secret-scopes.js";
 import type { Logger } from "../../log/logger.js";
 import type { RuntimeContext } from "../../runtime/runtime-context.js";
-import { secretCount, secretLatency } from "./secrets-metrics.js";
+import { secretCalls } from "./secrets-metrics.js";
 
 export class SecretsCore {
   private readonly log: Logger;
@@ -47,20 +47,14 @@ export class SecretsCore {
   }
 
   private async call<T>(storeName: string, operation: string, fn: () => Promise<T>, fail: (why: string) => DaprError): Promise<T> {
-    const start = performance.now();
-    let success = "false";
     try {
-      const r = await this.rt.policies.componentOutbound(storeName, "secretstores").run(() => fn());
-      success = "true";
-      return r;
+      return await secretCalls.measure({ app_id: this.rt.appId, component: storeName, operation }, () =>
+        this.rt.policies.componentOutbound(storeName, "secretstores").run(() => fn()),
+      );
     } catch (err) {
       if (err instanceof DaprError) throw err;
       // Store errors name the secret, never its value (see SecretNotFoundError).
       throw fail(err instanceof Error ? err.message : String(err));
-    } finally {
-      const labels = { app_id: this.rt.appId, component: storeName, operation, success };
-      secretCount.inc(labels);
-      secretLatency.observe(labels, performance.now() - start);
     }
   }
 }

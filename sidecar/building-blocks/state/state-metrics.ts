@@ -1,34 +1,12 @@
-import { Counter, Histogram } from "prom-client";
-import { latencyBucketsMs, metricsRegistry } from "../../metrics/registry.js";
+import { componentCallMetrics } from "../../metrics/component-call-metrics.js";
 
-const labelNames = ["app_id", "component", "operation", "success"] as const;
-
-export const stateCount = new Counter({
-  name: "dapr_component_state_count",
-  help: "The number of operations performed on the state component",
-  labelNames,
-  registers: [metricsRegistry],
-});
-
-export const stateLatency = new Histogram({
-  name: "dapr_component_state_latencies",
-  help: "The latency of the operations performed on the state component (ms)",
-  labelNames,
-  buckets: latencyBucketsMs,
-  registers: [metricsRegistry],
+const stateCalls = componentCallMetrics({
+  count: { name: "dapr_component_state_count", help: "The number of operations performed on the state component" },
+  latency: { name: "dapr_component_state_latencies", help: "The latency of the operations performed on the state component (ms)" },
+  labelNames: ["app_id", "component", "operation"],
 });
 
 /** Times one component call and records it under Dapr's state metric names. */
-export async function measured<T>(appId: string, component: string, operation: string, fn: () => Promise<T>): Promise<T> {
-  const start = performance.now();
-  let success = "false";
-  try {
-    const r = await fn();
-    success = "true";
-    return r;
-  } finally {
-    const labels = { app_id: appId, component, operation, success };
-    stateCount.inc(labels);
-    stateLatency.observe(labels, performance.now() - start);
-  }
+export function measured<T>(appId: string, component: string, operation: string, fn: () => Promise<T>): Promise<T> {
+  return stateCalls.measure({ app_id: appId, component, operation }, fn);
 }
