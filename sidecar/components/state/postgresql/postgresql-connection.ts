@@ -44,3 +44,18 @@ export async function openPostgres(
     },
   };
 }
+
+/** Runs `fn` on one client inside BEGIN/COMMIT; any failure rolls the whole transaction back. */
+export async function inTransaction(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await fn(client);
+    await client.query("COMMIT");
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}

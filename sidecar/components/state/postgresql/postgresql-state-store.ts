@@ -23,7 +23,7 @@ import { decodeFromJsonb, encodeForJsonb } from "../common/value-encoding.js";
 import { parsePostgresMetadata, type PostgresMetadata } from "./postgresql-metadata.js";
 import { buildQuery } from "./postgresql-query.js";
 import { cleanupExpired } from "./postgresql-gc.js";
-import { openPostgres, type PostgresConnection } from "./postgresql-connection.js";
+import { inTransaction, openPostgres, type PostgresConnection } from "./postgresql-connection.js";
 import { v1Migrations } from "./postgresql-schema.js";
 
 type Queryable = Pick<pg.Pool, "query"> | pg.PoolClient;
@@ -98,20 +98,12 @@ export class PostgresStateStore implements TransactionalStateStore, QueryableSta
 
   async multi(ops: TransactionOperation[]): Promise<void> {
     if (ops.length === 0) return;
-    const client = await this.open().connect();
-    try {
-      await client.query("BEGIN");
+    await inTransaction(this.open(), async (client) => {
       for (const op of ops) {
         if (op.operation === "upsert") await this.doSet(client, op.request);
         else await this.doDelete(client, op.request);
       }
-      await client.query("COMMIT");
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async query(q: Query, keyPrefix: string, _metadata: Record<string, string>): Promise<QueryResult> {

@@ -17,7 +17,7 @@ import {
 } from "../state-store.js";
 import { effectiveTtl, ttlExpireTimeMetadata } from "../common/state-metadata.js";
 import { cleanupExpired } from "./postgresql-gc.js";
-import { openPostgres, type PostgresConnection } from "./postgresql-connection.js";
+import { inTransaction, openPostgres, type PostgresConnection } from "./postgresql-connection.js";
 import { parsePostgresMetadata, type PostgresMetadata } from "./postgresql-metadata.js";
 import { v2Migrations } from "./postgresql-schema.js";
 
@@ -90,20 +90,12 @@ export class PostgresV2StateStore implements TransactionalStateStore {
 
   async multi(ops: TransactionOperation[]): Promise<void> {
     if (ops.length === 0) return;
-    const client = await this.open().connect();
-    try {
-      await client.query("BEGIN");
+    await inTransaction(this.open(), async (client) => {
       for (const op of ops) {
         if (op.operation === "upsert") await this.doSet(client, op.request);
         else await this.doDelete(client, op.request);
       }
-      await client.query("COMMIT");
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   private async doSet(db: Queryable, req: SetRequest): Promise<void> {
