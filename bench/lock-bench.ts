@@ -5,9 +5,6 @@
 //   node dist/bench/lock-bench.js          (or: npx tsx bench/lock-bench.ts)
 //   import { runLockBench } from "./lock-bench.js"; (await runLockBench()).report
 import * as grpc from "@grpc/grpc-js";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { Agent, request } from "undici";
@@ -16,6 +13,7 @@ import { services } from "../test/support/services.js";
 import { formatChecks, ms, percentile, type Check, type LoadResult } from "./bench-stats.js";
 import { startBenchSidecar } from "./bench-sidecar.js";
 import { comparePaths } from "./compare-paths.js";
+import { redisComponentDir } from "../test/support/resources.js";
 
 export interface LockBenchOptions {
   inFlight?: number;
@@ -36,19 +34,7 @@ const STORE = "benchlock";
 const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) elseif redis.call("exists", KEYS[1]) == 0 then return -1 else return -2 end`;
 
 function resources(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-bench-lock-"));
-  writeFileSync(path.join(dir, "lock.yaml"), `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: ${STORE}
-spec:
-  type: lock.redis
-  version: v1
-  metadata:
-    - name: redisHost
-      value: ${services.redis.host}:${services.redis.port}
-`);
-  return dir;
+  return redisComponentDir(STORE, "lock.redis");
 }
 
 export async function runLockBench(o: LockBenchOptions = {}): Promise<LockBenchResult> {

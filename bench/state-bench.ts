@@ -4,9 +4,6 @@
 // noisy neighbour slows all sides alike; only differences and ratios are judged.
 //   node dist/bench/state-bench.js
 import * as grpc from "@grpc/grpc-js";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { Agent, request } from "undici";
@@ -15,6 +12,7 @@ import { services } from "../test/support/services.js";
 import { formatChecks, ms, percentile, type Check, type LoadResult } from "./bench-stats.js";
 import { startBenchSidecar } from "./bench-sidecar.js";
 import { comparePaths } from "./compare-paths.js";
+import { redisComponentDir } from "../test/support/resources.js";
 
 export interface StateBenchOptions {
   inFlight?: number;
@@ -34,19 +32,7 @@ export interface StateBenchResult {
 const STORE = "benchstore";
 
 function resources(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-bench-res-"));
-  writeFileSync(path.join(dir, "state.yaml"), `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: ${STORE}
-spec:
-  type: state.redis
-  version: v1
-  metadata:
-    - name: redisHost
-      value: ${services.redis.host}:${services.redis.port}
-`);
-  return dir;
+  return redisComponentDir(STORE, "state.redis");
 }
 
 export async function runStateBench(o: StateBenchOptions = {}): Promise<StateBenchResult> {

@@ -4,14 +4,12 @@
 // completion starts the next. Prints completed workflows/s and start-to-
 // completion p50/p99. Target: >= 100 workflows/s on the 2-core machine.
 //   node dist/bench/workflow-bench.js        (or: npx tsx bench/workflow-bench.ts)
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DaprWorkflowClient, LogLevel, WorkflowRuntime, type WorkflowActivityContext, type WorkflowContext } from "@dapr/dapr";
-import { services } from "../test/support/services.js";
 import { closedLoop, formatChecks, ms, percentile, type Check, type LoadResult } from "./bench-stats.js";
 import { cpuTimeMs, startBenchSidecar } from "./bench-sidecar.js";
+import { redisComponentDir } from "../test/support/resources.js";
 
 export interface WorkflowBenchOptions {
   inFlight?: number;
@@ -29,21 +27,7 @@ export interface WorkflowBenchResult {
 }
 
 function resources(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-wf-bench-"));
-  writeFileSync(path.join(dir, "statestore.yaml"), `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: statestore
-spec:
-  type: state.redis
-  version: v1
-  metadata:
-    - name: redisHost
-      value: ${services.redis.host}:${services.redis.port}
-    - name: actorStateStore
-      value: "true"
-`);
-  return dir;
+  return redisComponentDir("statestore", "state.redis", { actorStateStore: "true" });
 }
 
 const validate = async (_: WorkflowActivityContext, order: { id: number; qty: number }) => order.qty > 0;

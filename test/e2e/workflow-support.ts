@@ -1,28 +1,11 @@
 // Shared by the workflow e2e tests: a sidecar whose actor state store is
 // Redis (durable across sidecar restarts), and SDK options that keep the
 // SDK's chatty info logs out of test output.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { LogLevel } from "@dapr/dapr";
-import { services } from "../support/services.js";
+import { redisComponentDir } from "../support/resources.js";
 
 export function redisActorStoreDir(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-wf-"));
-  writeFileSync(path.join(dir, "statestore.yaml"), `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: statestore
-spec:
-  type: state.redis
-  version: v1
-  metadata:
-    - name: redisHost
-      value: ${services.redis.host}:${services.redis.port}
-    - name: actorStateStore
-      value: "true"
-`);
-  return dir;
+  return redisComponentDir("statestore", "state.redis", { actorStateStore: "true" });
 }
 
 export function sdkOptions(grpcPort: number) {
