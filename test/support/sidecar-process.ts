@@ -45,6 +45,18 @@ export interface SidecarStartOptions {
 }
 
 export async function startSidecar(o: SidecarStartOptions = {}): Promise<SidecarProcess> {
+  // A free port can be taken by a parallel test between picking it and binding it:
+  // start again on fresh ports when that is why the sidecar stopped.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startSidecarOnce(o);
+    } catch (err) {
+      if (attempt >= 3 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startSidecarOnce(o: SidecarStartOptions): Promise<SidecarProcess> {
   if (!existsSync(cliPath)) throw new Error(`${cliPath} not found: run 'make build' first`);
   const appId = o.appId ?? `app-${Math.random().toString(36).slice(2, 8)}`;
   const [httpPort, grpcPort, metricsPort, publicPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
