@@ -37,6 +37,8 @@ export async function startBenchSidecar(appId: string, args: string[] = []): Pro
   const started = performance.now();
   // BENCH_CPU_PROF=<dir> profiles the sidecar (written when it exits), to find where time goes.
   const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF] : [];
+  // BENCH_NODE_ARGS="--prof ..." passes other node options (e.g. V8's tick profiler, which also sees native code).
+  if (process.env.BENCH_NODE_ARGS) prof.push(...process.env.BENCH_NODE_ARGS.split(" ").filter(Boolean));
   const proc = spawn(process.execPath, [
     ...prof, benchCliPath, "sidecar", "--app-id", appId, "--log-level", "warn",
     "--dapr-http-port", String(httpPort), "--dapr-grpc-port", String(grpcPort), "--metrics-port", String(metricsPort),

@@ -77,10 +77,13 @@ async function main(): Promise<number> {
     }
   }
 
+  // `make bench` runs all; `node dist/bench/run-all.js state invoke` runs the named ones.
+  const only = process.argv.slice(2);
+  const selected = only.length ? benches.filter((b) => only.includes(b.name)) : benches;
   console.log(`dapr-ts benchmarks: node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(2)}`);
   const failed: string[] = [];
   let crashed = false;
-  for (const b of benches) {
+  for (const b of selected) {
     const t = performance.now();
     try {
       const r = await b.run();

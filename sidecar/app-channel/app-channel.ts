@@ -2,6 +2,7 @@
 // Building blocks speak to this interface only; the two implementations carry
 // Dapr's app callback contract (HTTP routes or the AppCallback services).
 import type { Readable } from "node:stream";
+import type { CallOptions, ClientDuplexStream, Metadata } from "@grpc/grpc-js";
 import type { CloudEvent } from "../building-blocks/pubsub/cloudevent.js";
 
 /** A subscription as the app declares it (GET /dapr/subscribe or ListTopicSubscriptions). */
@@ -100,6 +101,11 @@ export interface AppChannel {
    * headers are in). Optional: channels without it are called with buffered bodies.
    */
   streamInvoke?(req: AppStreamRequest): Promise<AppStreamResponse>;
+  /**
+   * A call of any method of the app's own gRPC services, messages as raw bytes
+   * (gRPC proxying). gRPC channels only; `dapr-api-token` is set to APP_API_TOKEN.
+   */
+  openGrpcStream?(path: string, metadata: Metadata, options: CallOptions): ClientDuplexStream<Buffer, Buffer>;
   /** The input bindings among `candidates` the app takes (HTTP: OPTIONS /<route> answers 2xx or 405; gRPC: ListInputBindings). */
   listInputBindings(candidates: { name: string; route: string }[]): Promise<string[]>;
   /** Delivers one input binding event; rejects when the app refuses it (HTTP non-2xx, gRPC error). */

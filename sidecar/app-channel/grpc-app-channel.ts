@@ -132,6 +132,17 @@ export class GrpcAppChannel implements AppChannel {
     }
   }
 
+  /**
+   * gRPC proxying: one call of `path` on the app's own services, over the same
+   * connection as the callbacks. Not counted against --app-max-concurrency (a
+   * stream may live for hours); the app's token replaces whatever came in.
+   */
+  openGrpcStream(path: string, metadata: grpc.Metadata, options: grpc.CallOptions): grpc.ClientDuplexStream<Buffer, Buffer> {
+    if (this.o.appApiToken) metadata.set("dapr-api-token", this.o.appApiToken);
+    else metadata.remove("dapr-api-token");
+    return this.callback.makeBidiStreamRequest(path, rawBytes, rawBytes, metadata, options);
+  }
+
   async listInputBindings(candidates: { name: string; route: string }[]): Promise<string[]> {
     let res: { bindings: string[] };
     try {
@@ -186,6 +197,8 @@ export class GrpcAppChannel implements AppChannel {
     return limited ? this.o.limiter.run(run) : run();
   }
 }
+
+const rawBytes = (b: Buffer): Buffer => b;
 
 /** CloudEvent attributes beyond the ones TopicEventRequest has fields for. */
 function extensionsOf(ev: CloudEvent): Record<string, unknown> {

@@ -110,6 +110,11 @@ export const Errors = {
   directInvokeDenied: entry("ERR_DIRECT_INVOKE", 403, G.PERMISSION_DENIED, (why: string) => `access control policy has denied access: ${why}`),
   directInvokeTimeout: entry("ERR_DIRECT_INVOKE", 500, G.DEADLINE_EXCEEDED, (appId: string) => `failed to invoke, id: ${appId}, err: context deadline exceeded`),
   directInvokeCircuitOpen: entry("ERR_DIRECT_INVOKE", 500, G.UNAVAILABLE, (appId: string) => `failed to invoke, id: ${appId}, err: circuit breaker is open`),
+  // gRPC proxying (an app's own gRPC service called with dapr-app-id); gRPC only, the HTTP statuses are nominal
+  grpcProxyUnknownMethod: entry("ERR_DIRECT_INVOKE", 501, G.UNIMPLEMENTED, (path: string) => `The server does not implement the method ${path}`),
+  grpcProxyDenied: entry("ERR_DIRECT_INVOKE", 403, G.PERMISSION_DENIED, (why: string) => why),
+  grpcProxyUnreachable: entry("ERR_DIRECT_INVOKE", 503, G.UNAVAILABLE, (appId: string, why: string) => `failed to proxy request to app ${appId}: ${why}`),
+  grpcProxyRetryOnStream: entry("ERR_DIRECT_INVOKE", 400, G.FAILED_PRECONDITION, () => "cannot use resiliency policies with retries on streaming RPCs"),
 
   // actors (pkg/messages/predefined.go); HTTP statuses as daprd's actor API answers them
   actorRuntimeNotFound: entry("ERR_ACTOR_RUNTIME_NOT_FOUND", 500, G.INTERNAL, (why: string) => `the actor runtime is not configured: ${why}`),
@@ -126,7 +131,9 @@ export const Errors = {
   actorReminderNotFound: entry("ERR_ACTOR_REMINDER_NOT_FOUND", 404, G.NOT_FOUND, (name: string) => `reminder ${name} not found`),
   actorReminderDelete: entry("ERR_ACTOR_REMINDER_DELETE", 500, G.INTERNAL, (why: string) => `error deleting actor reminder: ${why}`),
   actorReminderNonHosted: entry("ERR_ACTOR_REMINDER_NON_HOSTED", 403, G.PERMISSION_DENIED, (type: string) => `operation is not supported: actor type ${type} is not hosted by this app`),
-  actorTimerCreate: entry("ERR_ACTOR_TIMER_CREATE", 400, G.INVALID_ARGUMENT, (why: string) => `error creating actor timer: ${why}`),
+  actorTimerCreate: entry("ERR_ACTOR_TIMER_CREATE", 500, G.INTERNAL, (why: string) => `error creating actor timer: ${why}`),
+  actorTimerNotOwned: entry("ERR_ACTOR_TIMER_CREATE", 500, G.INTERNAL, () => "error creating actor timer: operations on actor timers are only possible on the host that owns the actor"),
+  actorTimerTypeNotHosted: entry("ERR_ACTOR_TIMER_CREATE", 500, G.INTERNAL, (type: string, id: string) => `error creating actor timer: can't create timer for actor ${type}||${id}: actor type not registered`),
   actorTimerDelete: entry("ERR_ACTOR_TIMER_DELETE", 500, G.INTERNAL, (why: string) => `error deleting actor timer: ${why}`),
   actorNoAppChannel: entry("ERR_ACTOR_NO_APP_CHANNEL", 500, G.INTERNAL, () => "app channel not initialized"),
 

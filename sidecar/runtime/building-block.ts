@@ -6,6 +6,7 @@ import type { Router } from "express";
 import type { AppChannel } from "../app-channel/app-channel.js";
 import type { ExtraService } from "../api/grpc/grpc-server.js";
 import type { GrpcHandlers } from "../api/grpc/grpc-helpers.js";
+import type { UnknownMethodHandler } from "../api/grpc/unknown-methods.js";
 import type { MetadataCore } from "../building-blocks/metadata/metadata-core.js";
 import type { PubSubCore } from "../building-blocks/pubsub/pubsub-core.js";
 import type { StateCore } from "../building-blocks/state/state-core.js";
@@ -42,6 +43,10 @@ export interface BuildingBlock {
    * port (--dapr-internal-grpc-port). Never exposed to apps, no API token.
    */
   internalGrpc?: GrpcHandlers;
+  /** Serves API-port calls to methods no service there has (gRPC proxying with `dapr-app-id`). */
+  grpcUnknownMethods?: UnknownMethodHandler;
+  /** Serves internal-port calls to methods no service there has (proxied calls for this sidecar's app). */
+  internalGrpcUnknownMethods?: UnknownMethodHandler;
   /** Answers HTTP requests no route matched (service invocation's proxy mode). */
   httpFallback?(req: import("express").Request, res: import("express").Response): void;
   /** Called once every port is bound (before the app is reachable). */

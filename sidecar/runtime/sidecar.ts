@@ -181,6 +181,7 @@ export class Sidecar {
       maxMessageSize: o.maxBodySize,
       handlers: Object.assign({}, ...this.blocks.map((b) => b.grpc ?? {})),
       extraServices: this.blocks.flatMap((b) => b.grpcServices ?? []),
+      unknownMethods: this.blocks.find((b) => b.grpcUnknownMethods)?.grpcUnknownMethods,
     });
     this.grpcServer = server;
     for (const address of o.listenAddresses) {
@@ -189,7 +190,10 @@ export class Sidecar {
     }
 
     // Sidecar-to-sidecar traffic: other pods (or other local sidecars) reach it.
-    this.internalServer = buildInternalGrpc(Object.assign({}, ...this.blocks.map((b) => b.internalGrpc ?? {})));
+    this.internalServer = buildInternalGrpc(
+      Object.assign({}, ...this.blocks.map((b) => b.internalGrpc ?? {})),
+      this.blocks.find((b) => b.internalGrpcUnknownMethods)?.internalGrpcUnknownMethods,
+    );
     // DAPR_HOST_IP is the address other machines reach this sidecar on (several-machine name resolution).
     const internalHost = o.mode === "kubernetes" ? "0.0.0.0" : process.env.DAPR_HOST_IP || o.listenAddresses[0]!;
     this.ports.internal = await bindGrpc(this.internalServer, `${internalHost}:${o.daprInternalGrpcPort}`);

@@ -1,11 +1,14 @@
-// Trace export for the spans the sidecar records (service invocation, client
-// and server side), following the Configuration's `tracing`: Zipkin's v2 JSON
-// API (`zipkin.endpointAddress`), or the log (`stdout: true`). Only sampled
-// traces (traceparent flag 01) are exported; spans go out in batches so the
-// request path only appends to an array.
+// The spans the sidecar records (service invocation, client and server side)
+// and where they go, following the Configuration's `tracing`: the log
+// (`stdout: true`), Zipkin's v2 JSON API (`zipkin.endpointAddress`) and OTLP
+// over HTTP or gRPC (`otel.endpointAddress` + `otel.protocol`). As in daprd,
+// every configured destination receives every span. Only sampled traces
+// (traceparent flag 01) are recorded; the request path only appends to a queue.
 import { randomBytes } from "node:crypto";
 import type { Configuration } from "../config/configuration.js";
 import type { Logger } from "../log/logger.js";
+import { BatchTracer, type SpanExporter } from "./batch-tracer.js";
+import { ZipkinExporter } from "./zipkin-exporter.js";
 
 export interface SpanRecord {
   traceId: string;
@@ -15,6 +18,7 @@ export interface SpanRecord {
   kind: "CLIENT" | "SERVER";
   startMs: number;
   durationMs: number;
+  /** Dapr's span attributes; `http.status_code` also decides the OTLP span status. */
   tags: Record<string, string>;
 }
 
@@ -39,13 +43,35 @@ export function newSpanId(): string {
 const noop: Tracer = { enabled: false, record: () => {}, close: async () => {} };
 
 export function createTracer(config: Configuration, serviceName: string, logger: Logger): Tracer {
-  const zipkin = config.tracing.zipkin.endpointAddress;
-  if (zipkin) return new ZipkinTracer(zipkin, serviceName, logger.child("tracing"));
-  if (config.tracing.stdout) return new LogTracer(logger.child("tracing"));
-  if (config.tracing.otel.endpointAddress) {
-    logger.warn("tracing.otel is not supported yet: spans are not exported (use tracing.zipkin)", { endpoint: config.tracing.otel.endpointAddress });
+  const log = logger.child("tracing");
+  const { stdout, zipkin, otel } = config.tracing;
+  const tracers: Tracer[] = [];
+  if (stdout) tracers.push(new LogTracer(log));
+  if (zipkin.endpointAddress) tracers.push(new BatchTracer("zipkin", new ZipkinExporter(zipkin.endpointAddress, serviceName), log));
+  if (otel.endpointAddress) {
+    const exporter = otlpExporter(otel, serviceName, log);
+    if (exporter) tracers.push(new BatchTracer(`otlp/${otel.protocol}`, exporter, log, { exportTimeoutMs: otel.timeoutMs }));
   }
-  return noop;
+  if (tracers.length === 0) return noop;
+  return tracers.length === 1 ? tracers[0]! : new FanOutTracer(tracers);
+}
+
+/**
+ * The OTLP exporter for `tracing.otel`, imported only now: a sidecar whose
+ * Configuration does not ask for OTLP never loads the encoder or the transports.
+ */
+function otlpExporter(otel: Configuration["tracing"]["otel"], serviceName: string, log: Logger): Promise<SpanExporter> | undefined {
+  const options = { endpoint: otel.endpointAddress, isSecure: otel.isSecure, headers: otel.headers, serviceName };
+  switch (otel.protocol) {
+    case "http":
+      return import("./otlp-http-exporter.js").then((m) => new m.OtlpHttpExporter(options));
+    case "grpc":
+      return import("./otlp-grpc-exporter.js").then((m) => new m.OtlpGrpcExporter(options));
+    default:
+      // daprd registers no OTLP exporter without a protocol; say so instead of staying silent.
+      log.warn("tracing.otel.protocol is not set (http or grpc): spans are not exported over OTLP", { endpoint: otel.endpointAddress });
+      return undefined;
+  }
 }
 
 class LogTracer implements Tracer {
@@ -57,47 +83,13 @@ class LogTracer implements Tracer {
   async close(): Promise<void> {}
 }
 
-class ZipkinTracer implements Tracer {
+class FanOutTracer implements Tracer {
   readonly enabled = true;
-  private batch: SpanRecord[] = [];
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(private readonly endpoint: string, private readonly serviceName: string, private readonly log: Logger) {
-    this.timer = setInterval(() => void this.flush(), 500);
-    this.timer.unref();
-  }
-
+  constructor(private readonly tracers: Tracer[]) {}
   record(span: SpanRecord): void {
-    this.batch.push(span);
-    if (this.batch.length >= 100) void this.flush();
+    for (const t of this.tracers) t.record(span);
   }
-
   async close(): Promise<void> {
-    clearInterval(this.timer);
-    await this.flush();
-  }
-
-  private async flush(): Promise<void> {
-    if (this.batch.length === 0) return;
-    const spans = this.batch;
-    this.batch = [];
-    const body = spans.map((s) => ({
-      traceId: s.traceId,
-      id: s.id,
-      ...(s.parentId ? { parentId: s.parentId } : {}),
-      name: s.name,
-      kind: s.kind,
-      timestamp: Math.round(s.startMs * 1000),
-      duration: Math.max(1, Math.round(s.durationMs * 1000)),
-      localEndpoint: { serviceName: this.serviceName },
-      tags: s.tags,
-    }));
-    try {
-      const r = await fetch(this.endpoint, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-      if (!r.ok) this.log.warn("zipkin rejected spans", { status: r.status, spans: spans.length });
-    } catch (err) {
-      // Tracing must never break the calls it describes: drop the batch and say so.
-      this.log.warn("could not export spans", { error: (err as Error).message, spans: spans.length });
-    }
+    await Promise.all(this.tracers.map((t) => t.close()));
   }
 }

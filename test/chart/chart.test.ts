@@ -200,7 +200,7 @@ describe("rendered with default values", () => {
       }
     });
 
-    it("lets sidecars read dapr.io resources and Secrets of their own namespace only", () => {
+    it("lets sidecars read dapr.io resources and Secrets, and keep placement Leases, in their own namespace only", () => {
       const rules = find(objs, "ClusterRole", "dapr-ts-sidecar").rules as PolicyRule[];
       for (const resource of ["components", "configurations", "resiliencies", "subscriptions"]) {
         for (const verb of ["get", "list", "watch"]) expect(allows(rules, verb, "dapr.io", resource)).toBe(true);
@@ -209,6 +209,9 @@ describe("rendered with default values", () => {
       }
       expect(allows(rules, "get", "", "secrets")).toBe(true);
       for (const verb of ["create", "update", "delete", "watch"]) expect(allows(rules, verb, "", "secrets")).toBe(false);
+      // Actor placement (Kubernetes backend): member and claim Leases.
+      for (const verb of ["get", "list", "watch", "create", "update", "delete"]) expect(allows(rules, verb, "coordination.k8s.io", "leases")).toBe(true);
+      expect(allows(rules, "deletecollection", "coordination.k8s.io", "leases")).toBe(false);
       for (const [group, resource] of [["", "configmaps"], ["", "pods"], ["", "services"], ["apps", "deployments"]]) {
         expect(allows(rules, "get", group!, resource!)).toBe(false);
       }

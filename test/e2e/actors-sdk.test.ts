@@ -164,7 +164,7 @@ describe("SDK actors over HTTP", () => {
       }
       await builder.build(new ActorId(id)).get(); // activate it here, so the timer has a host
       const t = await sidecar.http(`/v1.0/actors/SdkCounterActor/${id}/timers/x`, { method: "POST", body: JSON.stringify({ period: "1 minute" }) });
-      expect(t.status).toBe(400);
+      expect(t.status).toBe(500); // daprd answers every timer creation error with 500
       expect(await errorCode(t)).toBe("ERR_ACTOR_TIMER_CREATE");
       const notJson = await sidecar.http(`/v1.0/actors/SdkCounterActor/${id}/reminders/x`, { method: "POST", body: "{nope" });
       expect(notJson.status).toBe(400);
@@ -240,7 +240,8 @@ describe("SDK actors over HTTP", () => {
     it("answers bad input with gRPC statuses", async () => {
       await expect(rpc("InvokeActor", { actor_type: "NoSuchType", actor_id: "1", method: "m" })).rejects.toMatchObject({ code: grpc.status.INTERNAL });
       await expect(rpc("RegisterActorReminder", { actor_type: "SdkCounterActor", actor_id: "1", name: "b", period: "nope" })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
-      await expect(rpc("RegisterActorTimer", { actor_type: "SdkCounterActor", actor_id: "1", name: "b", due_time: "nope" })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+      // daprd wraps every timer creation error in ErrActorTimerCreate (INTERNAL).
+      await expect(rpc("RegisterActorTimer", { actor_type: "SdkCounterActor", actor_id: "1", name: "b", due_time: "nope" })).rejects.toMatchObject({ code: grpc.status.INTERNAL });
     });
   });
 });

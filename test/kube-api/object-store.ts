@@ -134,6 +134,12 @@ export class ObjectStore {
     return this.history.filter((e) => e.rv > rv);
   }
 
+  /** Forgets the whole change history (as a restarted API server's empty watch cache): older watches get 410. */
+  compact(): void {
+    this.history.length = 0;
+    this.compactedRv = this.rv;
+  }
+
   /** Oldest resourceVersion a watch can still start from. */
   get oldestWatchableRv(): number {
     return this.compactedRv;

@@ -66,17 +66,35 @@ export interface KubeApi {
   /** Abruptly kills every open watch connection; returns how many there were. */
   dropWatches(): number;
   openWatches(): number;
+  /**
+   * Simulates an API server restart: every connection is cut, the port refuses
+   * connections for `downMs`, and the watch history is gone (resuming an old
+   * watch gets 410 Gone). Stored objects survive, as they would in etcd.
+   */
+  restart(o?: { downMs?: number }): Promise<void>;
   /** Every request seen so far: method and URL (for tests of client behaviour). */
   requests: { method: string; url: string; accept?: string }[];
   stop(): Promise<void>;
 }
 
-async function listen(server: http.Server | https.Server): Promise<number> {
+async function listen(server: http.Server | https.Server, port = 0): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(port, "127.0.0.1", () => resolve());
   });
   return (server.address() as AddressInfo).port;
+}
+
+/** Stops accepting, then keeps cutting connections: a client that reconnects in between must not hold close() open. */
+function closeServer(s: http.Server | https.Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const sweep = setInterval(() => s.closeAllConnections(), 50);
+    s.close(() => {
+      clearInterval(sweep);
+      resolve();
+    });
+    s.closeAllConnections();
+  });
 }
 
 function writeKubeconfig(dir: string, url: string, caPem: string, token: string): string {
@@ -180,23 +198,20 @@ export async function startKubeApi(opts: KubeApiOptions = {}): Promise<KubeApi> 
     controllerErrors: () => [...(controller?.errors ?? [])],
     dropWatches: () => watches.dropAll(),
     openWatches: () => watches.openCount,
+    async restart(o = {}) {
+      watches.dropAll();
+      const ports = [tlsServer, plainServer].map((s) => (s ? (s.address() as AddressInfo).port : 0));
+      for (const s of [tlsServer, plainServer]) if (s) await closeServer(s);
+      store.compact();
+      await new Promise((r) => setTimeout(r, o.downMs ?? 0));
+      await listen(tlsServer, ports[0]);
+      if (plainServer) await listen(plainServer, ports[1]);
+    },
     requests,
     async stop() {
       controller?.stop();
       watches.dropAll();
-      for (const s of [tlsServer, plainServer]) {
-        if (!s) continue;
-        // Stop accepting first, then keep cutting connections: a client that
-        // reconnects in between (an informer's restart) must not hold close() open.
-        await new Promise<void>((resolve) => {
-          const sweep = setInterval(() => s.closeAllConnections(), 50);
-          s.close(() => {
-            clearInterval(sweep);
-            resolve();
-          });
-          s.closeAllConnections();
-        });
-      }
+      for (const s of [tlsServer, plainServer]) if (s) await closeServer(s);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -5,6 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 import { daprService } from "./protos.js";
 import { unimplemented, withToken, type GrpcHandlers } from "./grpc-helpers.js";
 import { withGrpcMetrics, withMessageSizeMetrics } from "./grpc-metrics.js";
+import { serveUnknownMethods, type UnknownMethodHandler } from "./unknown-methods.js";
 
 export interface ExtraService {
   service: grpc.ServiceDefinition;
@@ -19,6 +20,8 @@ export interface GrpcApiOptions {
   handlers: GrpcHandlers;
   maxMessageSize: number;
   extraServices?: ExtraService[];
+  /** Serves calls to methods no service here has (gRPC proxying); the API token applies. */
+  unknownMethods?: UnknownMethodHandler;
 }
 
 export function buildGrpcApi(opts: GrpcApiOptions): { server: grpc.Server; implemented: string[] } {
@@ -43,6 +46,7 @@ export function buildGrpcApi(opts: GrpcApiOptions): { server: grpc.Server; imple
     }
     server.addService(withMessageSizeMetrics(extra.service, opts.appId), wrapped);
   }
+  if (opts.unknownMethods) serveUnknownMethods(server, withToken(opts.unknownMethods as grpc.UntypedHandleCall, opts.apiToken) as UnknownMethodHandler);
   return { server, implemented };
 }
 

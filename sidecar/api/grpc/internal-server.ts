@@ -4,12 +4,15 @@
 import * as grpc from "@grpc/grpc-js";
 import { unimplemented, type GrpcHandlers } from "./grpc-helpers.js";
 import { internalService } from "./protos.js";
+import { serveUnknownMethods, type UnknownMethodHandler } from "./unknown-methods.js";
 
-export function buildInternalGrpc(handlers: GrpcHandlers): grpc.Server {
+/** `unknownMethods` serves calls to any other method (gRPC proxying to this sidecar's app). */
+export function buildInternalGrpc(handlers: GrpcHandlers, unknownMethods?: UnknownMethodHandler): grpc.Server {
   const server = new grpc.Server({ "grpc.max_receive_message_length": -1, "grpc.max_send_message_length": -1 });
   const service = internalService();
   const impl: GrpcHandlers = {};
   for (const rpc of Object.keys(service)) impl[rpc] = handlers[rpc] ?? unimplemented(rpc);
   server.addService(service, impl);
+  if (unknownMethods) serveUnknownMethods(server, unknownMethods);
   return server;
 }

@@ -6,6 +6,7 @@ import type { Logger } from "../../log/logger.js";
 import { sendError } from "./http-helpers.js";
 import { httpMetrics } from "./http-metrics.js";
 import { registerNotImplementedHttp } from "./not-implemented-routes.js";
+import { createPrefixRouter } from "./prefix-router.js";
 
 export interface HttpApiOptions {
   appId: string;
@@ -43,11 +44,11 @@ export function buildHttpApi(opts: HttpApiOptions): express.Express {
   const raw = express.raw({ type: () => true, limit: opts.maxBodySize });
   app.use((req, res, next) => (opts.streamed?.(req) ? next() : raw(req, res, next)));
 
-  const router = express.Router({ strict: false });
+  const { router, handle } = createPrefixRouter();
   for (const add of opts.routes) add(router);
   // After the building blocks' routes, so only the routes nobody serves match.
   if (opts.answerUnbuiltRoutes ?? true) registerNotImplementedHttp(router, []);
-  app.use(router);
+  app.use(handle);
 
   app.use((req: Request, res: Response) => {
     if (opts.fallback) return opts.fallback(req, res);

@@ -66,56 +66,43 @@ export class ActorHost {
 
   /** Runs `call` here, in the actor's turn. Throws RetryRoutingError when the actor must be found again. */
   async run(call: ActorCall): Promise<ActorResponse> {
-    const cfg = configFor(this.d.config(), call.type);
-    const act = await this.activate(call.type, call.id);
-    let chain: string | undefined;
-    const headers = { ...call.headers };
-    if (cfg.reentrancy.enabled) {
-      chain = headers[reentrancyHeader] || randomUUID();
-      headers[reentrancyHeader] = chain;
-    }
-    const labels = { app_id: this.d.appId, actor_type: call.type };
-    actorMetrics.pendingCalls.inc(labels);
-    let release: () => void;
-    try {
-      release = await act.lock.acquire(chain, cfg.reentrancy.maxStackDepth);
-    } finally {
-      actorMetrics.pendingCalls.dec(labels);
-    }
-    try {
-      if (act.state !== "active") throw new RetryRoutingError(`actor ${act.key} was deactivated`);
-      if (!this.d.membership.healthy()) throw new RetryRoutingError("placement membership is not confirmed");
-      act.lastUsed = performance.now();
-      return await this.callApp({ ...call, headers });
-    } finally {
-      act.lastUsed = performance.now();
-      release();
-    }
+    return this.runIn(await this.activate(call.type, call.id), call);
   }
 
-  createTimer(type: string, id: string, spec: TimerSpec, fire: (call: ActorCall) => Promise<unknown>): Promise<void> {
-    return this.activate(type, id).then((act) => {
-      act.timers.get(spec.name)?.();
-      const labels = { app_id: this.d.appId, actor_type: type };
-      const call: ActorCall = { type, id, method: `timer/${spec.name}`, body: spec.body, contentType: "application/json", headers: {} };
-      const stop = runSchedule(
-        spec.times,
-        async () => {
-          if (act.state !== "active") return false;
-          actorMetrics.timersFired.inc(labels);
-          await fire(call);
-          return true;
-        },
-        () => {
-          if (act.timers.get(spec.name) === stop) {
-            act.timers.delete(spec.name);
-            actorMetrics.timers.dec(labels);
-          }
-        },
-      );
-      if (!act.timers.has(spec.name)) actorMetrics.timers.inc(labels);
-      act.timers.set(spec.name, stop);
-    });
+  /**
+   * Starts a timer on the actor's activation here (activating it if needed). It
+   * fires into that activation only: once the activation deactivates or moves,
+   * the timer is gone, as in Dapr, and never follows the actor to another host.
+   */
+  async createTimer(type: string, id: string, spec: TimerSpec): Promise<void> {
+    const act = await this.activate(type, id);
+    if (act.state !== "active") throw new RetryRoutingError(`actor ${act.key} is deactivating`);
+    act.timers.get(spec.name)?.();
+    const labels = { app_id: this.d.appId, actor_type: type };
+    const call: ActorCall = { type, id, method: `timer/${spec.name}`, body: spec.body, contentType: "application/json", headers: {} };
+    const stop = runSchedule(
+      spec.times,
+      async () => {
+        if (act.state !== "active" || this.active.get(act.key) !== act) return false;
+        actorMetrics.timersFired.inc(labels);
+        try {
+          await this.runIn(act, call);
+        } catch (err) {
+          // The activation left while the firing waited for its turn: the timer ends with it.
+          if (err instanceof RetryRoutingError) return false;
+          this.d.logger.warn("actor timer firing failed", { actor: act.key, timer: spec.name, error: (err as Error).message });
+        }
+        return true;
+      },
+      () => {
+        if (act.timers.get(spec.name) === stop) {
+          act.timers.delete(spec.name);
+          actorMetrics.timers.dec(labels);
+        }
+      },
+    );
+    if (!act.timers.has(spec.name)) actorMetrics.timers.inc(labels);
+    act.timers.set(spec.name, stop);
   }
 
   deleteTimer(type: string, id: string, name: string): void {
@@ -173,6 +160,34 @@ export class ActorHost {
     }
   }
 
+  /** One call in `act`'s turn; the activation must still be live when the turn comes. */
+  private async runIn(act: Activation, call: ActorCall): Promise<ActorResponse> {
+    const cfg = configFor(this.d.config(), call.type);
+    let chain: string | undefined;
+    const headers = { ...call.headers };
+    if (cfg.reentrancy.enabled) {
+      chain = headers[reentrancyHeader] || randomUUID();
+      headers[reentrancyHeader] = chain;
+    }
+    const labels = { app_id: this.d.appId, actor_type: call.type };
+    actorMetrics.pendingCalls.inc(labels);
+    let release: () => void;
+    try {
+      release = await act.lock.acquire(chain, cfg.reentrancy.maxStackDepth);
+    } finally {
+      actorMetrics.pendingCalls.dec(labels);
+    }
+    try {
+      if (act.state !== "active") throw new RetryRoutingError(`actor ${act.key} was deactivated`);
+      if (!this.d.membership.healthy()) throw new RetryRoutingError("placement membership is not confirmed");
+      act.lastUsed = performance.now();
+      return await this.callApp({ ...call, headers });
+    } finally {
+      act.lastUsed = performance.now();
+      release();
+    }
+  }
+
   private async claim(type: string, id: string, key: string): Promise<Activation> {
     if (!this.d.membership.healthy()) throw new RetryRoutingError("placement membership is not confirmed");
     const holder = await this.d.membership.claim(key);
@@ -214,9 +229,18 @@ export class ActorHost {
     return done;
   }
 
+  private stopTimers(a: Activation): void {
+    for (const stop of a.timers.values()) {
+      stop();
+      actorMetrics.timers.dec({ app_id: this.d.appId, actor_type: a.type });
+    }
+    a.timers.clear();
+  }
+
   private async doDeactivate(a: Activation, o: { release: boolean; maxDrainMs?: number }): Promise<void> {
     const cfg = configFor(this.d.config(), a.type);
-    const labels = { app_id: this.d.appId, actor_type: a.type };
+    // Timers stop as soon as the actor is leaving, before the drain: a move must not fire them again here.
+    this.stopTimers(a);
     // Drain: take the actor's turn behind every call already queued.
     let release: (() => void) | undefined;
     const turn = a.lock.acquire();
@@ -231,11 +255,8 @@ export class ActorHost {
       release = got as () => void;
     }
     a.state = "deactivating";
-    for (const stop of a.timers.values()) {
-      stop();
-      actorMetrics.timers.dec(labels);
-    }
-    a.timers.clear();
+    this.stopTimers(a); // any a drained call registered
+    const labels = { app_id: this.d.appId, actor_type: a.type };
     try {
       const r = await this.d.appChannel.invoke({
         method: `actors/${encodeURIComponent(a.type)}/${encodeURIComponent(a.id)}`, verb: "DELETE", query: "", headers: {}, body: Buffer.alloc(0),

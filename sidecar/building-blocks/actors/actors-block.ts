@@ -20,6 +20,8 @@ export const actorsBlock: BlockFactory = (ctx) => {
     storeProperties: store?.properties,
     namespace: ctx.rt.namespace,
     logger: log,
+    mode: ctx.opts.mode,
+    podName: ctx.opts.podName,
   };
   let membership: Membership;
   try {
@@ -33,7 +35,9 @@ export const actorsBlock: BlockFactory = (ctx) => {
   const core = new ActorsCore({
     rt: ctx.rt,
     membership,
-    // gRPC apps would receive actor calls through SubscribeActorEventsAlpha1; not built: HTTP apps only.
+    // Dapr calls actors only in HTTP apps: its gRPC app channel never reads an actor
+    // configuration (before 1.18), and 1.18's app-initiated SubscribeActorEventsAlpha1
+    // stream is not in the published proto set. So a gRPC app's sidecar hosts no types.
     appChannel: ctx.appChannel?.protocol === "http" ? ctx.appChannel : undefined,
     internalPort: internalPort ?? (() => ctx.opts.daprInternalGrpcPort),
     hostAddress: env["DAPR_HOST_IP"] || undefined,
@@ -64,13 +68,14 @@ export const actorsBlock: BlockFactory = (ctx) => {
     name: "actors",
     http: (r) => registerActorsHttp(r, core),
     grpc: actorsGrpcHandlers(core),
-    internalGrpc: actorsInternalGrpcHandlers((call) => core.runHere(call)),
+    internalGrpc: actorsInternalGrpcHandlers(core),
     appReady: ctx.appChannel?.protocol === "http"
       ? async () => {
           await core.appReady(await readAppConfig()).catch((err: Error) => log.error("actor runtime failed to start", { error: err.message }));
         }
       : async () => {
-          if (ctx.appChannel) log.warn("actor hosting needs an HTTP app channel; this gRPC app's actor types are not hosted");
+          // As daprd: no configuration call to a gRPC app; this sidecar only calls actors hosted elsewhere.
+          if (ctx.appChannel) log.debug("gRPC app: hosting no actor types (actor callbacks are HTTP-only)");
           await core.appReady({}).catch(() => {});
         },
     stop: () => core.stop(),

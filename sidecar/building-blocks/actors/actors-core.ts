@@ -14,6 +14,7 @@ import { InternalActorClient } from "./actors-internal-grpc.js";
 import { actorMetrics } from "./actors-metrics.js";
 import type { HostInfo, Membership } from "./placement/membership.js";
 import { PlacementTable } from "./placement/placement-table.js";
+import { firingCall, firingOutcome, type FiringOutcome, type ReminderFiring } from "./reminders/reminder-firing.js";
 import { ReminderService, type ReminderInput } from "./reminders/reminder-service.js";
 import { ReminderStore, type StoredReminder } from "./reminders/reminder-store.js";
 
@@ -70,7 +71,7 @@ export class ActorsCore {
       logger: log,
       isLocal: (type, id) => this.table.lookup(type, id)?.id === this.selfId,
       hostedTypes: () => this.config.entities,
-      invoke: (call) => this.invoke(call),
+      fire: (f) => this.fireReminder(f),
       broadcast: (topic) => o.membership.broadcast(topic),
     });
     o.membership.onChange(() => this.tableChanged());
@@ -145,26 +146,10 @@ export class ActorsCore {
 
   // ---- method invocation ----
 
-  /** A call from an API or a reminder: found through placement, run wherever the actor lives. */
+  /** A call from an API: found through placement, run wherever the actor lives. */
   async invoke(call: ActorCall): Promise<ActorResponse> {
     if (!call.type || !call.id) throw Errors.malformedRequest("actor type and id are required");
-    await this.ensureJoined().catch((err: Error) => {
-      throw Errors.actorRuntimeNotFound(`placement is unavailable: ${err.message}`);
-    });
-    const deadline = performance.now() + (this.o.routingBudgetMs ?? 30_000);
-    let delay = 5;
-    for (;;) {
-      const owner = this.table.lookup(call.type, call.id);
-      if (!owner) throw Errors.actorNoAddress(call.type, call.id);
-      try {
-        return owner.id === this.selfId ? await this.runHere(call) : await this.remote.call(owner.address, call);
-      } catch (err) {
-        if (!(err instanceof RetryRoutingError)) throw err;
-        if (performance.now() > deadline) throw Errors.actorInvokeMethod(`could not reach the host of actor ${call.type}/${call.id}: ${err.message}`);
-      }
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 2, 200);
-    }
+    return this.routed(call.type, call.id, () => this.runHere(call), (address) => this.remote.call(address, call));
   }
 
   /** Runs the call on this host when placement says so; otherwise asks the caller to route again. */
@@ -173,6 +158,42 @@ export class ActorsCore {
     const owner = this.table.lookup(call.type, call.id);
     if (owner?.id !== this.selfId) return Promise.reject(new RetryRoutingError(`actor ${actorKey(call.type, call.id)} is not placed on this host`));
     return this.host.run(call);
+  }
+
+  /**
+   * A reminder is due: run it on the actor's owner. When that is another host
+   * (placement changed while the firing was under way), the firing is
+   * forwarded with CallActorReminder, as Dapr does. Rejects when the app
+   * refused the firing or no owner answered in time.
+   */
+  fireReminder(f: ReminderFiring): Promise<FiringOutcome> {
+    return this.routed(f.type, f.id, async () => firingOutcome(await this.runHere(firingCall(f))), (address) => this.remote.callReminder(address, f));
+  }
+
+  /** A firing another sidecar forwarded: run here or refuse, never forward again (no ping-pong between stale tables). */
+  async runReminderHere(f: ReminderFiring): Promise<FiringOutcome> {
+    return firingOutcome(await this.runHere(firingCall(f)));
+  }
+
+  /** Finds the actor's owner and runs `here` or `there`, routing again while placement settles. */
+  private async routed<T>(type: string, id: string, here: () => Promise<T>, there: (address: string) => Promise<T>): Promise<T> {
+    await this.ensureJoined().catch((err: Error) => {
+      throw Errors.actorRuntimeNotFound(`placement is unavailable: ${err.message}`);
+    });
+    const deadline = performance.now() + (this.o.routingBudgetMs ?? 30_000);
+    let delay = 5;
+    for (;;) {
+      const owner = this.table.lookup(type, id);
+      if (!owner) throw Errors.actorNoAddress(type, id);
+      try {
+        return owner.id === this.selfId ? await here() : await there(owner.address);
+      } catch (err) {
+        if (!(err instanceof RetryRoutingError)) throw err;
+        if (performance.now() > deadline) throw Errors.actorInvokeMethod(`could not reach the host of actor ${type}/${id}: ${err.message}`);
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 200);
+    }
   }
 
   // ---- state ----
@@ -189,8 +210,15 @@ export class ActorsCore {
 
   // ---- timers (live with the activation, so only on the actor's host) ----
 
+  /**
+   * As in Dapr, only the host that owns the actor takes its timers: another
+   * sidecar answers ERR_ACTOR_TIMER_CREATE rather than forwarding (Dapr has no
+   * RPC to register a timer elsewhere, and a timer must die with its activation).
+   */
   async createTimer(type: string, id: string, name: string, input: TimerInput): Promise<void> {
+    if (!type || !id) throw Errors.malformedRequest("actor type and id are required");
     if (!name) throw Errors.actorTimerCreate("timer name is required");
+    if (!this.host || !this.config.entities.includes(type)) throw Errors.actorTimerTypeNotHosted(type, id);
     let times;
     try {
       times = parseScheduleTimes("timer", name, input);
@@ -198,14 +226,23 @@ export class ActorsCore {
       if (err instanceof DurationError) throw Errors.actorTimerCreate(err.message);
       throw err;
     }
-    this.requireHostedHere(type, id);
     const body = Buffer.from(JSON.stringify({ callback: input.callback ?? "", dueTime: input.dueTime ?? "", period: input.period ?? "", data: input.data }));
-    await this.host!.createTimer(type, id, { name, times, body }, (call) => this.invoke(call)).catch((err) => {
-      if (err instanceof RetryRoutingError) throw Errors.actorInstanceMissing();
-      throw err;
-    });
+    // The owner may still be waiting for the previous host to hand the actor over: retry while placement keeps it here.
+    const deadline = performance.now() + (this.o.routingBudgetMs ?? 30_000);
+    for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
+      if (this.stopping || this.table.lookup(type, id)?.id !== this.selfId) throw Errors.actorTimerNotOwned();
+      try {
+        await this.host.createTimer(type, id, { name, times, body });
+        return;
+      } catch (err) {
+        if (!(err instanceof RetryRoutingError)) throw err;
+        if (performance.now() > deadline) throw Errors.actorTimerCreate(err.message);
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
 
+  /** Like Dapr, deleting a timer this host does not hold succeeds and does nothing. */
   async deleteTimer(type: string, id: string, name: string): Promise<void> {
     this.host?.deleteTimer(type, id, name);
   }

@@ -1,12 +1,16 @@
-// Sidecar-to-sidecar actor calls over `dapr.proto.internals.v1.ServiceInvocation/CallActor`
-// on the internal port: the server side (run here if placement agrees) and a
+// Sidecar-to-sidecar actor calls on the internal port
+// (`dapr.proto.internals.v1.ServiceInvocation`): CallActor (a method call) and
+// CallActorReminder (a reminder firing forwarded to the actor's owner), the
+// server side (run here if placement agrees, never forwarded again) and a
 // client to other sidecars. A routing refusal travels as UNAVAILABLE, which the
 // caller treats like an unreachable host: look the actor up again and retry.
 import * as grpc from "@grpc/grpc-js";
 import { DaprError, Errors } from "../../errors/catalog.js";
-import { unary, type GrpcHandlers } from "../../api/grpc/grpc-helpers.js";
+import { toServiceError, unary, type GrpcHandlers } from "../../api/grpc/grpc-helpers.js";
 import { daprProto, lookup } from "../../api/grpc/protos.js";
 import { RetryRoutingError, type ActorCall, type ActorResponse } from "./actor-call.js";
+import { fromReminderMessage, reminderCanceledMessage, toReminderMessage, type ReminderMessage } from "./reminder-message.js";
+import { FiringFailedError, type FiringOutcome, type ReminderFiring } from "./reminders/reminder-firing.js";
 
 type ListStringValue = { values: string[] };
 
@@ -32,8 +36,17 @@ function fromList(m: Record<string, ListStringValue> | undefined): Record<string
   return out;
 }
 
-/** The CallActor handler: `runHere` must throw RetryRoutingError when this host is not the owner. */
-export function actorsInternalGrpcHandlers(runHere: (call: ActorCall) => Promise<ActorResponse>): GrpcHandlers {
+/** What the internal handlers run on: both throw RetryRoutingError when this host is not the actor's owner. */
+export interface InternalActorTarget {
+  runHere(call: ActorCall): Promise<ActorResponse>;
+  /** Runs a forwarded firing on this host; rejects with FiringFailedError when the app refused it. */
+  runReminderHere(f: ReminderFiring): Promise<FiringOutcome>;
+}
+
+/** Dapr streams (CallActorStream) only out of its built-in workflow actors; app actors answer unary. */
+const streamUnsupported = "CallActorStream (Dapr uses it only to stream from its built-in workflow actors, which dapr-ts does not run as actors; app-hosted actors have no streaming calls)";
+
+export function actorsInternalGrpcHandlers(target: InternalActorTarget): GrpcHandlers {
   return {
     CallActor: unary<InternalInvokeRequest, InternalInvokeResponse>(async (req) => {
       const call: ActorCall = {
@@ -46,22 +59,43 @@ export function actorsInternalGrpcHandlers(runHere: (call: ActorCall) => Promise
       };
       if (!call.type || !call.id || !call.method) throw Errors.malformedRequest("CallActor needs actor type, id and method");
       try {
-        const res = await runHere(call);
+        const res = await target.runHere(call);
         return {
           status: { code: res.status, message: "" },
           headers: toList(res.headers),
           message: { data: { type_url: "", value: res.body }, content_type: res.contentType ?? "" },
         };
       } catch (err) {
-        if (err instanceof RetryRoutingError) throw new DaprError("ERR_ACTOR_INSTANCE_MISSING", err.message, 400, grpc.status.UNAVAILABLE);
-        throw err;
+        throw routingRefusal(err);
       }
     }),
+    CallActorReminder: unary<ReminderMessage, Record<string, never>>(async (req) => {
+      const firing = fromReminderMessage(req);
+      if (!firing.type || !firing.id || !firing.name) throw Errors.malformedRequest("CallActorReminder needs actor type, id and reminder name");
+      let outcome: FiringOutcome;
+      try {
+        outcome = await target.runReminderHere(firing);
+      } catch (err) {
+        // Dapr sends an app failure as a plain error (UNKNOWN) with the app's answer in the text.
+        if (err instanceof FiringFailedError) throw new DaprError("ERR_ACTOR_INVOKE_METHOD", err.message, 500, grpc.status.UNKNOWN);
+        throw routingRefusal(err);
+      }
+      if (outcome === "cancelled") throw new DaprError("ERR_ACTOR_INVOKE_METHOD", reminderCanceledMessage, 500, grpc.status.UNKNOWN);
+      return {};
+    }),
+    CallActorStream: ((call: grpc.ServerWritableStream<unknown, unknown>) => {
+      call.emit("error", toServiceError(Errors.notImplemented(streamUnsupported)));
+    }) as grpc.UntypedHandleCall,
   };
+}
+
+function routingRefusal(err: unknown): unknown {
+  return err instanceof RetryRoutingError ? new DaprError("ERR_ACTOR_INSTANCE_MISSING", err.message, 400, grpc.status.UNAVAILABLE) : err;
 }
 
 type ClientCtor = new (address: string, creds: grpc.ChannelCredentials, options?: grpc.ClientOptions) => grpc.Client & {
   CallActor(req: InternalInvokeRequest, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: InternalInvokeResponse) => void): void;
+  CallActorReminder(req: ReminderMessage, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null) => void): void;
 };
 
 /** Clients to other sidecars' internal ports, one channel per address. */
@@ -70,18 +104,14 @@ export class InternalActorClient {
   private readonly Ctor = lookup<ClientCtor>(daprProto(), "dapr.proto.internals.v1.ServiceInvocation");
 
   call(address: string, call: ActorCall): Promise<ActorResponse> {
-    let client = this.clients.get(address);
-    if (!client) {
-      client = new this.Ctor(address, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": -1, "grpc.max_send_message_length": -1 });
-      this.clients.set(address, client);
-    }
+    const client = this.client(address);
     const req: InternalInvokeRequest = {
       metadata: toList(call.headers),
       message: { method: call.method, data: { type_url: "", value: call.body }, content_type: call.contentType ?? "" },
       actor: { actor_type: call.type, actor_id: call.id },
     };
     return new Promise((resolve, reject) => {
-      client!.CallActor(req, new grpc.Metadata(), {}, (err, res) => {
+      client.CallActor(req, new grpc.Metadata(), {}, (err, res) => {
         if (err) {
           // UNAVAILABLE: the host refused (not the owner) or could not be reached; route again.
           if (err.code === grpc.status.UNAVAILABLE) return reject(new RetryRoutingError(`actor host ${address}: ${err.details || err.message}`));
@@ -95,6 +125,27 @@ export class InternalActorClient {
         });
       });
     });
+  }
+
+  /** Forwards a firing to the actor's owner; resolves how the app answered it. */
+  callReminder(address: string, f: ReminderFiring): Promise<FiringOutcome> {
+    return new Promise((resolve, reject) => {
+      this.client(address).CallActorReminder(toReminderMessage(f), new grpc.Metadata(), {}, (err) => {
+        if (!err) return resolve("done");
+        if (err.code === grpc.status.UNAVAILABLE) return reject(new RetryRoutingError(`actor host ${address}: ${err.details || err.message}`));
+        if (err.details === reminderCanceledMessage) return resolve("cancelled");
+        reject(new Error(`actor host ${address}: ${err.details || err.message}`));
+      });
+    });
+  }
+
+  private client(address: string): InstanceType<ClientCtor> {
+    let client = this.clients.get(address);
+    if (!client) {
+      client = new this.Ctor(address, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": -1, "grpc.max_send_message_length": -1 });
+      this.clients.set(address, client);
+    }
+    return client;
   }
 
   close(): void {

@@ -1,10 +1,12 @@
 // Caller side of CallLocalStream: sends the request header, then the body in
 // payload chunks as fast as the callee takes them; resolves once the callee's
 // response header arrives, with the response body as a stream (or a Buffer when
-// the callee sent a whole small body at once).
+// the callee sent a whole small body at once). Runs on the lean HTTP/2 channel.
 import type { Readable } from "node:stream";
-import * as grpc from "@grpc/grpc-js";
-import { chunked, openBody, writeWithBackpressure, type StreamPayload } from "./stream-payloads.js";
+import type { H2GrpcCall } from "../../api/grpc/h2/grpc-call.js";
+import type { H2GrpcChannel } from "../../api/grpc/h2/grpc-channel.js";
+import { serviceByName } from "../../api/grpc/protos.js";
+import { chunked, openBody, type StreamPayload } from "./stream-payloads.js";
 
 export interface StreamedAnswer {
   status: number;
@@ -22,30 +24,39 @@ interface ResponseStreamMessage {
   payload?: StreamPayload | null;
 }
 
-type StreamClient = grpc.Client & { CallLocalStream(md: grpc.Metadata, opts: grpc.CallOptions): grpc.ClientDuplexStream<unknown, ResponseStreamMessage> };
+function method() {
+  return serviceByName("dapr.proto.internals.v1.ServiceInvocation")["CallLocalStream"]!;
+}
 
 /**
  * `request` is an InternalInvokeRequest without data. `body`: a Buffer (or
  * undefined, no body) is sent whole in the leading message; a stream goes out in chunks.
  */
-export async function callLocalStream(client: grpc.Client, request: unknown, body: AsyncIterable<Buffer> | Buffer | undefined, signal: AbortSignal): Promise<StreamedAnswer> {
-  const call = (client as StreamClient).CallLocalStream(new grpc.Metadata(), {});
+export async function callLocalStream(channel: H2GrpcChannel, request: unknown, body: AsyncIterable<Buffer> | Buffer | undefined, signal: AbortSignal): Promise<StreamedAnswer> {
+  const def = method();
+  const call = channel.start(def.path);
+  // Only until the answer's head is in: the body that follows is cancelled by whoever reads it.
   const onAbort = () => call.cancel();
   if (signal.aborted) call.cancel();
   signal.addEventListener("abort", onAbort, { once: true });
 
   if (body === undefined || Buffer.isBuffer(body)) {
-    call.write({ request, payload: { data: body ?? Buffer.alloc(0), seq: 0 } });
-    call.end();
+    call.end(def.requestSerialize({ request, payload: { data: body ?? Buffer.alloc(0), seq: 0 } }));
   } else {
-    pump(call, request, body).catch(() => {
+    pump(call, def.requestSerialize, request, body).catch(() => {
       // The caller's body broke off (client went away): the call cannot complete.
       call.cancel();
     });
   }
 
-  // Not destroyOnReturn: the request body may still be going out when the answer is read.
-  const it = call.iterator({ destroyOnReturn: false }) as AsyncIterator<ResponseStreamMessage>;
+  const it: AsyncIterator<ResponseStreamMessage> = {
+    next: async () => {
+      const m = await call.next();
+      return m === undefined ? { done: true, value: undefined } : { done: false, value: def.responseDeserialize(m) as ResponseStreamMessage };
+    },
+    // The call ends by itself once the answer is read; a reader that stops early cancels it (below).
+    return: async () => ({ done: true, value: undefined }),
+  };
   try {
     const first = await it.next();
     if (first.done || !first.value.response) throw new Error("the target sidecar closed the stream without a response");
@@ -62,16 +73,13 @@ export async function callLocalStream(client: grpc.Client, request: unknown, bod
   }
 }
 
-async function pump(call: grpc.ClientDuplexStream<unknown, ResponseStreamMessage>, request: unknown, body: AsyncIterable<Buffer>): Promise<void> {
-  let ended = false;
-  call.once("close", () => (ended = true));
-  call.once("status", () => (ended = true));
-  await writeWithBackpressure(call, { request });
+async function pump(call: H2GrpcCall, serialize: (m: unknown) => Buffer, request: unknown, body: AsyncIterable<Buffer>): Promise<void> {
+  await call.send(serialize({ request }));
   let seq = 0;
   for await (const data of chunked(body)) {
     // The callee may answer (e.g. access denied) without reading the body: stop sending then.
-    if (ended) return;
-    await writeWithBackpressure(call, { payload: { data, seq: seq++ } });
+    if (call.finished) return;
+    await call.send(serialize({ payload: { data, seq: seq++ } }));
   }
-  if (!ended) call.end();
+  call.end();
 }

@@ -1,12 +1,29 @@
 // Calls other sidecars' internal gRPC port (dapr.proto.internals.v1.ServiceInvocation).
-// One channel per address, kept open and reused.
+// One channel per address, kept open and reused. Invocation's own calls
+// (CallLocal, CallLocalStream) go over the lean HTTP/2 channel
+// (api/grpc/h2/): they are the hottest outbound hop. `get()` gives a grpc-js
+// client for everything else (e.g. proxying arbitrary gRPC methods).
 import * as grpc from "@grpc/grpc-js";
-import { daprProto, lookup } from "../../api/grpc/protos.js";
+import { H2GrpcChannel } from "../../api/grpc/h2/grpc-channel.js";
+import { daprProto, lookup, serviceByName } from "../../api/grpc/protos.js";
+
+const serviceName = "dapr.proto.internals.v1.ServiceInvocation";
 
 type Client = grpc.Client & Record<string, Function>;
 
 export class InternalClients {
   private readonly clients = new Map<string, Client>();
+  private readonly channels = new Map<string, H2GrpcChannel>();
+
+  /** The lean channel to the sidecar at `address` (host:port). */
+  channel(address: string): H2GrpcChannel {
+    let c = this.channels.get(address);
+    if (!c) {
+      c = new H2GrpcChannel(address);
+      this.channels.set(address, c);
+    }
+    return c;
+  }
 
   get(address: string): Client {
     let c = this.clients.get(address);
@@ -21,24 +38,19 @@ export class InternalClients {
     return c;
   }
 
-  unary<T>(address: string, method: string, req: unknown, opts: { deadline?: number; signal?: AbortSignal } = {}): Promise<T> {
-    const client = this.get(address);
-    const signal = opts.signal;
-    return new Promise<T>((resolve, reject) => {
-      // The listener must go when the call ends: a long-lived signal would otherwise collect one per call.
-      const onAbort = () => call.cancel();
-      const call = client[method]!(req, new grpc.Metadata(), opts.deadline ? { deadline: opts.deadline } : {}, (err: grpc.ServiceError | null, res: T) => {
-        signal?.removeEventListener("abort", onAbort);
-        if (err) reject(err);
-        else resolve(res);
-      }) as grpc.ClientUnaryCall;
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
+  /** A unary ServiceInvocation RPC (plain objects in and out, as grpc-js clients take them). */
+  async unary<T>(address: string, method: string, req: unknown, opts: { deadline?: number; signal?: AbortSignal } = {}): Promise<T> {
+    const def = serviceByName(serviceName)[method];
+    if (!def) throw new Error(`${serviceName} has no method ${method}`);
+    const bytes = await this.channel(address).unary(def.path, def.requestSerialize(req), opts);
+    return def.responseDeserialize(bytes) as T;
   }
 
   close(): void {
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
+    for (const c of this.channels.values()) c.close();
+    this.channels.clear();
   }
 }
 

@@ -1,9 +1,11 @@
 // Service invocation as a building block: HTTP (routes and proxy mode), the
-// InvokeService RPC, and the internal CallLocal RPC other sidecars call.
+// InvokeService RPC, the internal CallLocal RPC other sidecars call, and
+// transparent gRPC proxying (calls of the app's own methods with dapr-app-id).
 // The sidecar announces itself to the name resolver once its ports are bound.
 import type { BlockFactory } from "../../runtime/building-block.js";
 import type { SidecarPorts } from "../../runtime/sidecar.js";
 import { createNameResolver } from "../../name-resolution/create-resolver.js";
+import { GrpcProxy } from "./grpc-proxy.js";
 import { InvokeCore } from "./invoke-core.js";
 import { invokeGrpcHandlers, invokeInternalHandlers } from "./invoke-grpc.js";
 import { invokeProxyFallback, registerInvokeHttp } from "./invoke-http.js";
@@ -12,6 +14,7 @@ export const invokeBlock: BlockFactory = (ctx) => {
   const resolver = createNameResolver(ctx);
   const core = new InvokeCore(ctx.rt, resolver, ctx.appChannel, ctx.configuration);
   ctx.shared.set("invoke", core);
+  const grpcProxy = new GrpcProxy({ rt: ctx.rt, resolver, core, appChannel: ctx.appChannel, configuration: ctx.configuration });
   ctx.shared.set("nameResolver", resolver);
   const ports = ctx.shared.get("ports") as () => SidecarPorts;
   const announce = () =>
@@ -25,6 +28,8 @@ export const invokeBlock: BlockFactory = (ctx) => {
     httpFallback: invokeProxyFallback(core, ctx.opts.maxBodySize),
     grpc: invokeGrpcHandlers(core),
     internalGrpc: invokeInternalHandlers(core),
+    grpcUnknownMethods: grpcProxy.outbound,
+    internalGrpcUnknownMethods: grpcProxy.inbound,
     // Apps without a port still get called by name: announce as soon as the ports are bound.
     afterServe: async () => { await announce(); },
     stop: async () => {

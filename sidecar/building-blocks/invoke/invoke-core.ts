@@ -15,6 +15,7 @@ import { callLocalStream } from "./call-local-stream-client.js";
 import { fromListMap, InternalClients, toListMap } from "./internal-client.js";
 import { invokeMetrics } from "./invoke-metrics.js";
 import { nextTraceparent } from "./tracing.js";
+import { UrlTargetClient } from "./url-target-client.js";
 import { createTracer, newSpanId, parseTraceparent, type Tracer } from "../../tracing/tracer.js";
 
 export interface InvokeRequest {
@@ -65,7 +66,9 @@ export function forwardableHeaders(h: Record<string, string | string[] | undefin
 }
 
 export class InvokeCore {
-  private readonly clients = new InternalClients();
+  /** One channel per sidecar address, shared with gRPC proxying (grpc-proxy.ts). */
+  readonly clients = new InternalClients();
+  private readonly urlTargets = new UrlTargetClient();
   private readonly acl: AccessControlList | undefined;
   private readonly sampling: number;
   private readonly tracer: Tracer;
@@ -112,13 +115,13 @@ export class InvokeCore {
   invokeStream(req: InvokeStreamRequest): Promise<InvokeStreamResponse> {
     return this.outbound(req, async (appId, namespace, headers, signal) => {
       const addr = await this.resolver.resolve(appId, namespace);
-      const client = this.clients.get(`${addr.host}:${addr.port}`);
+      const channel = this.clients.channel(`${addr.host}:${addr.port}`);
       const request = {
         ver: "V1",
         metadata: toListMap(headers),
         message: { method: req.method, content_type: req.contentType ?? "", http_extension: { verb: req.verb.toUpperCase(), querystring: req.query } },
       };
-      const r = await callLocalStream(client, request, req.body, signal).catch((err) => {
+      const r = await callLocalStream(channel, request, req.body, signal).catch((err) => {
         this.resolver.invalidate?.();
         throw err;
       });
@@ -188,11 +191,12 @@ export class InvokeCore {
     }
     const body = Buffer.isBuffer(req.body) ? req.body : req.body ? Buffer.concat(await req.body.toArray()) : Buffer.alloc(0);
     const r = await this.appChannel.invoke({ ...appReq, body });
+    done?.(String(r.status));
     return { ...r, body: Readable.from([r.body]) };
   }
 
   /** Records the CLIENT span of an outbound call when its trace is sampled; returns the function that ends it. */
-  private clientSpan(incoming: string | undefined, outgoing: string, appId: string, method: string): ((status: string) => void) | undefined {
+  clientSpan(incoming: string | undefined, outgoing: string, appId: string, method: string): ((status: string) => void) | undefined {
     if (!this.tracer.enabled) return undefined;
     const out = parseTraceparent(outgoing);
     if (!out?.sampled) return undefined;
@@ -205,7 +209,7 @@ export class InvokeCore {
   }
 
   /** The SERVER span of an inbound call, a child of the caller's span. */
-  private serverSpan(headers: Record<string, string>, method: string): ((status: string) => void) | undefined {
+  serverSpan(headers: Record<string, string>, method: string): ((status: string) => void) | undefined {
     if (!this.tracer.enabled) return undefined;
     const caller = parseTraceparent(headers["traceparent"]);
     if (!caller?.sampled) return undefined;
@@ -239,10 +243,11 @@ export class InvokeCore {
   close(): void {
     void this.tracer.close();
     this.clients.close();
+    void this.urlTargets.close();
   }
 
   private async callTarget(appId: string, namespace: string, req: InvokeRequest, signal: AbortSignal): Promise<InvokeResponse> {
-    if (/^https?:\/\//i.test(appId)) return this.callUrl(appId, req, signal);
+    if (/^https?:\/\//i.test(appId)) return this.urlTargets.call(appId, req, signal);
     const addr = await this.resolver.resolve(appId, namespace);
     const res = await this.clients.unary<InternalResponse>(`${addr.host}:${addr.port}`, "CallLocal", {
       ver: "V1",
@@ -265,19 +270,6 @@ export class InvokeCore {
       body: res.message?.data?.value ?? Buffer.alloc(0),
       contentType: res.message?.content_type || headers["content-type"] || undefined,
     };
-  }
-
-  /** The target is a plain HTTP(S) URL (Dapr's HTTPEndpoint form): call it directly. */
-  private async callUrl(base: string, req: InvokeRequest, signal: AbortSignal): Promise<InvokeResponse> {
-    const url = `${base.replace(/\/$/, "")}/${req.method.replace(/^\//, "")}${req.query ? `?${req.query}` : ""}`;
-    const headers = { ...req.headers };
-    if (req.contentType) headers["content-type"] = req.contentType;
-    const hasBody = !["GET", "HEAD"].includes(req.verb.toUpperCase());
-    const r = await fetch(url, { method: req.verb, headers, body: hasBody && req.body.length ? req.body : undefined, signal });
-    const body = Buffer.from(await r.arrayBuffer());
-    const out: Record<string, string> = {};
-    r.headers.forEach((v, k) => (out[k] = v));
-    return { status: r.status, headers: out, body, contentType: out["content-type"] };
   }
 }
 

@@ -2,9 +2,7 @@
 // service without a proto package, so methods are `/TaskHubSidecarService/X`).
 // Adapters only: each RPC maps onto the engine.
 import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
-import path from "node:path";
-import { durableTaskProtoRoot, loaderOptions } from "../../api/grpc/protos.js";
+import { taskHubService } from "../../api/grpc/protos.js";
 import { Errors } from "../../errors/catalog.js";
 import { toServiceError, unary, type GrpcHandlers } from "../../api/grpc/grpc-helpers.js";
 import type { ExtraService } from "../../api/grpc/grpc-server.js";
@@ -12,17 +10,6 @@ import type { ActivityResponse, OrchestratorResponse } from "./apply-turn.js";
 import type { WorkflowEngine } from "./engine.js";
 import { isTerminal, timestamp, toMillis } from "./history.js";
 import type { InstanceMetadata } from "./instance-state.js";
-
-let service: grpc.ServiceDefinition | undefined;
-
-export function taskHubService(): grpc.ServiceDefinition {
-  if (!service) {
-    const root = durableTaskProtoRoot();
-    const def = protoLoader.loadSync(path.join(root, "orchestrator_service.proto"), { ...loaderOptions, includeDirs: [root] });
-    service = (grpc.loadPackageDefinition(def)["TaskHubSidecarService"] as grpc.ServiceClientConstructor).service;
-  }
-  return service;
-}
 
 /** The OrchestrationState message for an instance. */
 export function orchestrationState(m: InstanceMetadata, withPayloads: boolean): Record<string, unknown> {

@@ -5,7 +5,6 @@
 import { ComponentRegistry, lazy, type Factory } from "../registry.js";
 import type { InputBinding, OutputBinding } from "./binding.js";
 import { CronBinding } from "./cron/index.js";
-import { HttpOutputBinding } from "./http/index.js";
 
 export * from "./binding.js";
 
@@ -18,7 +17,8 @@ function both(types: string | string[], factory: Factory<InputBinding & OutputBi
 }
 
 inputBindingRegistry.register("bindings.cron", ["v1"], (ctx) => new CronBinding(ctx));
-outputBindingRegistry.register("bindings.http", ["v1"], (ctx) => new HttpOutputBinding(ctx));
+// undici is loaded only by a sidecar that declares an HTTP binding.
+outputBindingRegistry.register("bindings.http", ["v1"], lazy(async () => { const m = await import("./http/index.js"); return (ctx) => new m.HttpOutputBinding(ctx); }));
 outputBindingRegistry.register("bindings.redis", ["v1"], lazy(async () => { const m = await import("./redis/index.js"); return (ctx) => new m.RedisOutputBinding(ctx); }));
 outputBindingRegistry.register(["bindings.postgresql", "bindings.postgres"], ["v1"], lazy(async () => { const m = await import("./postgresql/index.js"); return (ctx) => new m.PostgresOutputBinding(ctx); }));
 both("bindings.rabbitmq", lazy(async () => { const m = await import("./rabbitmq/index.js"); return (ctx) => new m.RabbitMQBinding(ctx); }));

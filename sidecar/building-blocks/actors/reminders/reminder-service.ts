@@ -2,12 +2,14 @@
 // store, and the firing of every reminder whose actor placement puts on THIS
 // host. Hosts learn about changes through a placement broadcast
 // (`reminders:<type>|<origin>`), their own writes, a placement table change, or a periodic reload.
+// A firing goes through `fire`, which runs it on the actor's owner (forwarding
+// it with CallActorReminder when placement moved the actor meanwhile).
 import { Errors, DaprError } from "../../../errors/catalog.js";
 import type { Logger } from "../../../log/logger.js";
 import { DurationError, formatRfc3339, parseRfc3339, parseScheduleTimes, type ScheduleTimes } from "../../../util/duration.js";
-import { reminderCancelHeader, type ActorCall, type ActorResponse } from "../actor-call.js";
 import { actorMetrics } from "../actors-metrics.js";
 import { catchUpUpcoming, runSchedule } from "../schedule.js";
+import type { FiringOutcome, ReminderFiring } from "./reminder-firing.js";
 import type { ReminderStore, StoredReminder } from "./reminder-store.js";
 
 export interface ReminderInput {
@@ -27,7 +29,8 @@ export interface ReminderServiceDeps {
   isLocal: (type: string, id: string) => boolean;
   /** The types this host's app serves (reminders of other types are never fired here). */
   hostedTypes: () => string[];
-  invoke: (call: ActorCall) => Promise<ActorResponse>;
+  /** Runs one firing wherever the actor lives; rejects when the app refused it or no host answered. */
+  fire: (f: ReminderFiring) => Promise<FiringOutcome>;
   broadcast: (topic: string) => Promise<void>;
 }
 
@@ -232,18 +235,20 @@ export class ReminderService {
     }
     const state = catchUpUpcoming(times, new Date(), r.fired ?? 0);
     let fired = r.fired ?? 0;
-    const body = Buffer.from(JSON.stringify({ dueTime: r.dueTime ?? "", period: r.period ?? "", data: r.data }));
+    const firing: ReminderFiring = { type: r.actorType, id: r.actorID, name: r.name, data: r.data, dueTime: r.dueTime ?? "", period: r.period ?? "" };
     const finite = !times.period || times.period.repetitions !== -1;
     const stop = runSchedule(
       times,
       async () => {
-        // Placement moved the actor: skip; reconcile stops this schedule and the new host starts its own.
-        if (!this.d.isLocal(r.actorType, r.actorID)) return true;
         actorMetrics.remindersFired.inc({ app_id: this.d.appId, actor_type: r.actorType });
-        const res = await this.d.invoke({
-          type: r.actorType, id: r.actorID, method: `remind/${r.name}`, body, contentType: "application/json", headers: {},
-        });
-        if ((res.headers[reminderCancelHeader] ?? "").toLowerCase() === "true") {
+        let outcome: FiringOutcome = "done";
+        try {
+          outcome = await this.d.fire(firing);
+        } catch (err) {
+          // As in Dapr, a failed firing still counts: the schedule moves on to its next period.
+          this.d.logger.warn("reminder firing failed", { reminder: k, error: (err as Error).message });
+        }
+        if (outcome === "cancelled") {
           await this.ended(r, "cancelled by the app");
           return false;
         }

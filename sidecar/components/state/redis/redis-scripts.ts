@@ -69,3 +69,11 @@ for i = 1, #KEYS do
 end
 return { 0 }
 `;
+
+/**
+ * A read: the hash and its remaining TTL in one round trip (one command to
+ * parse instead of MULTI, HGETALL, PTTL, EXEC). Returns {flat hash, pttl}.
+ */
+export const GET_SCRIPT = `
+return {redis.call("HGETALL", KEYS[1]), redis.call("PTTL", KEYS[1])}
+`;

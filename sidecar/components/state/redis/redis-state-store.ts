@@ -18,9 +18,12 @@ import {
 } from "../state-store.js";
 import { effectiveTtl, ttlExpireTimeMetadata } from "../common/state-metadata.js";
 import { parseRedisMetadata, type RedisStateMetadata } from "./redis-metadata.js";
-import { TRANSACTION_SCRIPT } from "./redis-scripts.js";
+import { GET_SCRIPT, TRANSACTION_SCRIPT } from "./redis-scripts.js";
 
-type TxClient = Redis & { daprStateTx(numKeys: number, ...args: (string | Buffer)[]): Promise<[number, string?]> };
+type TxClient = Redis & {
+  daprStateTx(numKeys: number, ...args: (string | Buffer)[]): Promise<[number, string?]>;
+  daprStateGetBuffer(key: string): Promise<[Buffer[], number]>;
+};
 
 export class RedisStateStore implements TransactionalStateStore {
   private readonly md: RedisStateMetadata;
@@ -46,6 +49,7 @@ export class RedisStateStore implements TransactionalStateStore {
     // Without a listener, a connection error event would crash the process.
     client.on("error", (err: Error) => this.ctx.logger.warn("redis state store connection error", { component: this.ctx.name, error: err.message }));
     client.defineCommand("daprStateTx", { lua: TRANSACTION_SCRIPT });
+    client.defineCommand("daprStateGet", { lua: GET_SCRIPT, numberOfKeys: 1 });
     try {
       await client.connect();
       await client.ping();
@@ -73,8 +77,16 @@ export class RedisStateStore implements TransactionalStateStore {
   }
 
   async get(req: GetRequest): Promise<GetResponse | undefined> {
-    const results = await this.open().multi().hgetallBuffer(req.key).pttl(req.key).exec();
-    return this.toResponse(req.key, results?.[0], results?.[1]);
+    let reply: [Buffer[], number];
+    try {
+      reply = await this.open().daprStateGetBuffer(req.key);
+    } catch (err) {
+      // toResponse knows the one error that is not a failure (a key of another type).
+      return this.toResponse(req.key, [err as Error, undefined], [null, undefined]);
+    }
+    const fields: Record<string, Buffer> = {};
+    for (let i = 0; i + 1 < reply[0].length; i += 2) fields[reply[0][i]!.toString()] = reply[0][i + 1]!;
+    return this.toResponse(req.key, [null, fields], [null, Number(reply[1])]);
   }
 
   /** One pipelined round trip for all keys; a key that fails reports its own error. */
