@@ -15,6 +15,7 @@ import { runK8sSidecarBench } from "./k8s-sidecar-bench.js";
 import { formatOperatorBench, runOperatorBench } from "./operator-bench.js";
 import { runWorkflowBench } from "./workflow-bench.js";
 import { runActorsBench } from "./actors-bench.js";
+import { runInternalChannelBench } from "./internal-channel-bench.js";
 
 interface Bench {
   name: string;
@@ -66,6 +67,7 @@ async function main(): Promise<number> {
     },
     { name: "workflow", run: () => runWorkflowBench() },
     { name: "actors", run: () => runActorsBench() },
+    { name: "internal-channel", run: () => runInternalChannelBench() },
   ];
   // A module that fails to load is reported like a crashed benchmark; the others still run.
   for (const [name, load] of [["invoke", invokeBench], ["injector", injectorBench]] as const) {

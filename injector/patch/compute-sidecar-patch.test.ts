@@ -71,6 +71,8 @@ describe("computeSidecarPatch: defaults", () => {
     ]);
     expect(env(daprd, "NAMESPACE")).toEqual({ name: "NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } });
     expect(env(daprd, "POD_NAME")).toEqual({ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } });
+    expect(env(daprd, "DAPR_HOST_IP")).toEqual({ name: "DAPR_HOST_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } });
+    expect(env(daprd, "POD_UID")).toEqual({ name: "POD_UID", valueFrom: { fieldRef: { fieldPath: "metadata.uid" } } });
     expect(env(daprd, "DAPR_API_TOKEN")).toBeUndefined();
     expect(daprd!.readinessProbe).toEqual({ httpGet: { path: "/v1.0/healthz", port: 3501 }, initialDelaySeconds: 1, timeoutSeconds: 1, periodSeconds: 1, failureThreshold: 5 });
     expect(daprd!.livenessProbe).toEqual({ httpGet: { path: "/v1.0/healthz", port: 3501 }, initialDelaySeconds: 180, timeoutSeconds: 3, periodSeconds: 10, failureThreshold: 5 });

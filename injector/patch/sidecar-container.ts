@@ -58,6 +58,10 @@ function sidecarEnv(s: SidecarSettings): V1EnvVar[] {
   const env: V1EnvVar[] = [
     { name: "NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
     { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+    // The address other sidecars reach this one at (actor placement advertises it), as daprd gets it.
+    { name: "DAPR_HOST_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+    // Lets Kubernetes delete the pod's actor-placement Lease with the pod (ownerReference).
+    { name: "POD_UID", valueFrom: { fieldRef: { fieldPath: "metadata.uid" } } },
   ];
   const seen = new Set(env.map((e) => e.name));
   const userKeys: string[] = [];

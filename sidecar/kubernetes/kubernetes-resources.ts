@@ -9,6 +9,7 @@
 // resiliency provider), exactly as for resources read from files.
 import { CustomObjectsApi, KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
 import { ComponentReloader } from "../components/hot-reload.js";
+import { RELOAD_INPUT_BINDING_HOOK, RELOAD_SUBSCRIPTIONS_HOOK } from "../runtime/reload-hooks.js";
 import type { InitOptions } from "../components/initializer.js";
 import type { Logger } from "../log/logger.js";
 import { ResiliencyProvider } from "../resiliency/index.js";
@@ -20,7 +21,7 @@ import { backoffMs, sleep } from "./retry.js";
 import { SwappablePolicies } from "./swappable-policies.js";
 
 /** Key in `BlockContext.shared` of the pub/sub block's re-subscribe function. */
-export const RELOAD_SUBSCRIPTIONS_HOOK = "pubsub.reloadSubscriptions";
+export { RELOAD_SUBSCRIPTIONS_HOOK } from "../runtime/reload-hooks.js";
 
 export interface KubernetesResourcesOptions {
   appId: string;
@@ -100,8 +101,9 @@ export class KubernetesResources {
     const reloader = new ComponentReloader({
       init: deps.init,
       drainTimeoutMs: deps.drainTimeoutMs,
-      // A replaced pub/sub component must get the subscriptions the old one had.
-      onSwapped: (_name, category) => (category === "pubsub" ? this.reloadSubscriptions() : undefined),
+      // A replaced pub/sub component must get the subscriptions the old one had;
+      // a replaced input binding must be read again (the old instance stops when closed).
+      onSwapped: (name, category) => (category === "pubsub" ? this.reloadSubscriptions() : category === "bindings" ? this.reloadInputBinding(name) : undefined),
     });
     reloader.adopt(deps.set.components);
     this.reloader = reloader;
@@ -176,6 +178,11 @@ export class KubernetesResources {
     const hook = this.deps?.shared.get(RELOAD_SUBSCRIPTIONS_HOOK);
     if (typeof hook === "function") await (hook as () => Promise<void>)();
     else this.log.warn("subscriptions changed, but the pub/sub block offers no reload hook; they apply at the next restart");
+  }
+
+  private async reloadInputBinding(name: string): Promise<void> {
+    const hook = this.deps?.shared.get(RELOAD_INPUT_BINDING_HOOK);
+    if (typeof hook === "function") await (hook as (n: string) => Promise<void>)(name);
   }
 
   private provider(set: ResourceSet): ResiliencyProvider {

@@ -45,6 +45,17 @@ const componentTypeNames: Record<ComponentCategory, string> = {
 
 type Kind = "Retry" | "Timeout" | "CircuitBreaker";
 
+// Default* levels, most specific first; one array each, so resolved names can be cached by it.
+const appLevels: readonly string[] = ["App"];
+const actorLevels: readonly string[] = ["Actor"];
+const componentLevels = {} as Record<ComponentCategory, Record<"Inbound" | "Outbound", readonly string[]>>;
+for (const [category, typeName] of Object.entries(componentTypeNames) as [ComponentCategory, string][]) {
+  componentLevels[category] = {
+    Inbound: [`${typeName}ComponentInbound`, "ComponentInbound", "Component"],
+    Outbound: [`${typeName}ComponentOutbound`, "ComponentOutbound", "Component"],
+  };
+}
+
 export class ResiliencyProvider {
   /** Problems found while loading, one per skipped entry, naming resource and field. */
   readonly errors: string[];
@@ -59,6 +70,11 @@ export class ResiliencyProvider {
   private readonly serviceBreakers = new Map<string, LruMap<string, CircuitBreaker>>();
   private readonly actorBreakers = new Map<string, LruMap<string, CircuitBreaker>>();
   private readonly componentBreakers = new Map<string, CircuitBreaker>();
+  /**
+   * Default* names already resolved, per level list: the tables never change once
+   * loaded, and resolving builds a dozen names, which adds up at one lookup per call.
+   */
+  private readonly resolvedDefaults = new Map<readonly string[], PolicyNames>();
 
   /**
    * `resources` may be plain resources or `{ resource, source }` pairs (as the
@@ -106,7 +122,7 @@ export class ResiliencyProvider {
    */
   endpointPolicy(appId: string, endpoint: string = appId): Runner {
     const named = this.tables.apps.get(appId);
-    const n = named ? named.names : this.defaults(["App"]);
+    const n = named ? named.names : this.defaults(appLevels);
     if (isEmpty(n)) return noopRunner;
     let breaker: CircuitBreaker | undefined;
     const template = n.circuitBreaker ? this.tables.breakers.get(n.circuitBreaker) : undefined;
@@ -167,7 +183,7 @@ export class ResiliencyProvider {
     const named = this.tables.components.get(name);
     const n = named
       ? dir === "Inbound" ? named.inbound : named.outbound
-      : this.defaults([`${typeName}Component${dir}`, `Component${dir}`, "Component"]);
+      : this.defaults(componentLevels[category][dir]);
     if (isEmpty(n)) return noopRunner;
     let breaker: CircuitBreaker | undefined;
     const template = n.circuitBreaker ? this.tables.breakers.get(n.circuitBreaker) : undefined;
@@ -186,7 +202,7 @@ export class ResiliencyProvider {
 
   private actorNames(actorType: string): PolicyNames {
     const named = this.tables.actors.get(actorType);
-    return named ? named.names : this.defaults(["Actor"]);
+    return named ? named.names : this.defaults(actorLevels);
   }
 
   private actorBreaker(actorType: string, actorId: string, n: PolicyNames): CircuitBreaker | undefined {
@@ -225,7 +241,9 @@ export class ResiliencyProvider {
   }
 
   /** Resolves Default* policy names, each kind on its own, most specific level first. */
-  private defaults(levels: string[]): PolicyNames {
+  private defaults(levels: readonly string[]): PolicyNames {
+    const known = this.resolvedDefaults.get(levels);
+    if (known) return known;
     const pick = (kind: Kind, has: (n: string) => boolean): string => {
       for (const level of levels) {
         const name = `Default${level}${kind}Policy`;
@@ -234,11 +252,13 @@ export class ResiliencyProvider {
       const top = `Default${kind}Policy`;
       return has(top) ? top : "";
     };
-    return {
+    const names: PolicyNames = Object.freeze({
       retry: pick("Retry", (n) => this.tables.retries.has(n)),
       timeout: pick("Timeout", (n) => this.tables.timeouts.has(n)),
       circuitBreaker: pick("CircuitBreaker", (n) => this.tables.breakers.has(n)),
-    };
+    });
+    this.resolvedDefaults.set(levels, names);
+    return names;
   }
 
   private runner(name: string, n: PolicyNames, breaker: CircuitBreaker | undefined, target: string, direction: FlowDirection): Runner {

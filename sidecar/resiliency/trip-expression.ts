@@ -1,7 +1,7 @@
 // The circuit breaker's `trip` CEL expression, evaluated over gobreaker's counts
 // each time a call fails while the breaker is closed.
 
-import { Environment } from "@marcbachmann/cel-js";
+import { celEnvironment, type CelEnvironment } from "../util/cel.js";
 
 export interface BreakerCounts {
   requests: number;
@@ -15,16 +15,19 @@ export type TripFn = (counts: BreakerCounts) => boolean;
 
 const variables = ["requests", "totalSuccesses", "totalFailures", "consecutiveSuccesses", "consecutiveFailures"] as const;
 
-function makeEnv(unknownAreDyn: boolean): Environment {
-  const env = new Environment({ unlistedVariablesAreDyn: unknownAreDyn });
+function makeEnv(unknownAreDyn: boolean): CelEnvironment {
+  const env = celEnvironment({ unlistedVariablesAreDyn: unknownAreDyn });
   for (const v of variables) env.registerVariable(v, "int");
   return env;
 }
 
-const strictEnv = makeEnv(false);
+// Made on the first expression compiled (cel-js loads then, see util/cel.ts).
+let strict: CelEnvironment | undefined;
+let lenient: CelEnvironment | undefined;
+const strictEnv = () => (strict ??= makeEnv(false));
 // Dapr declares identifiers it does not know as `any` so they compile; evaluating
 // them then fails and the breaker does not trip. We accept them the same way.
-const lenientEnv = makeEnv(true);
+const lenientEnv = () => (lenient ??= makeEnv(true));
 
 export interface CompiledTrip {
   fn: TripFn;
@@ -35,9 +38,9 @@ export interface CompiledTrip {
 /** Compiles `expr`; throws an Error with the CEL parse message when it is not valid CEL. */
 export function compileTrip(expr: string): CompiledTrip {
   let warning: string | undefined;
-  let evaluate: ReturnType<Environment["parse"]>;
+  let evaluate: ReturnType<CelEnvironment["parse"]>;
   try {
-    evaluate = strictEnv.parse(expr);
+    evaluate = strictEnv().parse(expr);
   } catch (err) {
     // cel-js puts a source excerpt after the first line; keep the message short.
     throw new Error(`invalid CEL expression ${JSON.stringify(expr)}: ${firstLine(err)}`);
@@ -47,7 +50,7 @@ export function compileTrip(expr: string): CompiledTrip {
     const why = check.error ? firstLine(check.error) : "type check failed";
     if (/Unknown variable/i.test(why)) {
       warning = `${why}: only ${variables.join(", ")} are defined, so this expression never trips`;
-      evaluate = lenientEnv.parse(expr);
+      evaluate = lenientEnv().parse(expr);
     } else {
       throw new Error(`invalid CEL expression ${JSON.stringify(expr)}: ${why}`);
     }

@@ -145,6 +145,7 @@ export class TestKubelet {
       const field = e.valueFrom?.fieldRef?.fieldPath;
       if (field === "metadata.name") value = pod.metadata!.name!;
       else if (field === "metadata.namespace") value = pod.metadata!.namespace!;
+      else if (field === "metadata.uid") value = pod.metadata!.uid ?? "";
       else if (field === "status.podIP" || field === "status.hostIP") value = "127.0.0.1";
       else if (field) throw new Error(`container ${c.name}: unsupported fieldRef '${field}'`);
       const ref = e.valueFrom?.secretKeyRef;

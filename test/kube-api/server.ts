@@ -68,8 +68,9 @@ export interface KubeApi {
   openWatches(): number;
   /**
    * Simulates an API server restart: every connection is cut, the port refuses
-   * connections for `downMs`, and the watch history is gone (resuming an old
-   * watch gets 410 Gone). Stored objects survive, as they would in etcd.
+   * connections for `downMs`, and the watch history is gone (a watch from a
+   * resourceVersion older than the current one gets 410 Gone). Stored objects
+   * survive, as they would in etcd, and may be changed (in-process) meanwhile.
    */
   restart(o?: { downMs?: number }): Promise<void>;
   /** Every request seen so far: method and URL (for tests of client behaviour). */

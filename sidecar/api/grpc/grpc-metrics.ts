@@ -2,17 +2,19 @@
 // dapr_grpc_io_server_*): completed RPCs by method and status, server latency,
 // and bytes received/sent per RPC. Method labels are full gRPC paths
 // ("/dapr.proto.runtime.v1.Dapr/GetState") as Dapr reports them.
+// Every call updates four of these, so each wrapper holds its method's series
+// (fast-metrics.ts) instead of passing label objects to prom-client per call.
 import * as grpc from "@grpc/grpc-js";
-import { Counter, Histogram } from "prom-client";
+import { FastCounter, FastHistogram, type CounterSeries } from "../../metrics/fast-metrics.js";
 import { latencyBucketsMs, metricsRegistry } from "../../metrics/registry.js";
 
-const completedRpcs = new Counter({
+const completedRpcs = new FastCounter({
   name: "dapr_grpc_io_server_completed_rpcs",
   help: "Count of RPCs by method and status.",
   labelNames: ["app_id", "grpc_server_method", "grpc_server_status"],
   registers: [metricsRegistry],
 });
-const serverLatency = new Histogram({
+const serverLatency = new FastHistogram({
   name: "dapr_grpc_io_server_server_latency",
   help: "Distribution of server latency in milliseconds, by method.",
   labelNames: ["app_id", "grpc_server_method"],
@@ -20,14 +22,14 @@ const serverLatency = new Histogram({
   registers: [metricsRegistry],
 });
 const sizeBuckets = [1024, 2048, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864, 268435456, 1073741824];
-const receivedBytes = new Histogram({
+const receivedBytes = new FastHistogram({
   name: "dapr_grpc_io_server_received_bytes_per_rpc",
   help: "Distribution of received bytes per RPC, by method.",
   labelNames: ["app_id", "grpc_server_method"],
   buckets: sizeBuckets,
   registers: [metricsRegistry],
 });
-const sentBytes = new Histogram({
+const sentBytes = new FastHistogram({
   name: "dapr_grpc_io_server_sent_bytes_per_rpc",
   help: "Distribution of total sent bytes per RPC, by method.",
   labelNames: ["app_id", "grpc_server_method"],
@@ -48,17 +50,25 @@ export function grpcMethodLabel(rpcName: string): string {
  */
 export function withGrpcMetrics(rpcName: string, handler: grpc.UntypedHandleCall, appId: string): grpc.UntypedHandleCall {
   const method = grpcMethodLabel(rpcName);
+  const latency = serverLatency.series({ app_id: appId, grpc_server_method: method });
+  const completed = new Map<grpc.status, CounterSeries>();
   const done = (start: number, code: grpc.status) => {
-    completedRpcs.inc({ app_id: appId, grpc_server_method: method, grpc_server_status: grpc.status[code] ?? String(code) });
-    serverLatency.observe({ app_id: appId, grpc_server_method: method }, performance.now() - start);
+    let counter = completed.get(code);
+    if (!counter) {
+      counter = completedRpcs.series({ app_id: appId, grpc_server_method: method, grpc_server_status: grpc.status[code] ?? String(code) });
+      completed.set(code, counter);
+    }
+    counter.inc();
+    latency.observe(performance.now() - start);
   };
-  return ((call: any, callback?: (err: grpc.ServiceError | null, value?: unknown, trailer?: grpc.Metadata, flags?: number) => void) => {
+  type Callback = (err: grpc.ServiceError | null, value?: unknown, trailer?: grpc.Metadata, flags?: number) => void;
+  return ((call: any, callback?: Callback) => {
     const start = performance.now();
     if (typeof callback === "function") {
       // Unary and client-streaming: the callback carries the outcome.
-      return (handler as any)(call, (err: grpc.ServiceError | null, ...rest: unknown[]) => {
+      return (handler as any)(call, (err: grpc.ServiceError | null, value?: unknown, trailer?: grpc.Metadata, flags?: number) => {
         done(start, err ? (err.code ?? grpc.status.UNKNOWN) : grpc.status.OK);
-        (callback as any)(err, ...rest);
+        callback(err, value, trailer, flags);
       });
     }
     // Server-streaming and bidi: the stream ends with end() (OK), an error, or a cancel.
@@ -94,15 +104,17 @@ export function withMessageSizeMetrics(service: grpc.ServiceDefinition, appId: s
   const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   for (const [rpc, def] of Object.entries(service) as [string, grpc.MethodDefinition<unknown, unknown>][]) {
     const labels = { app_id: appId, grpc_server_method: def.path };
+    const received = receivedBytes.series(labels);
+    const sent = sentBytes.series(labels);
     out[rpc] = {
       ...def,
       requestDeserialize: (bytes: Buffer) => {
-        receivedBytes.observe(labels, bytes.length);
+        received.observe(bytes.length);
         return def.requestDeserialize(bytes);
       },
       responseSerialize: (value: unknown) => {
         const bytes = def.responseSerialize(value);
-        sentBytes.observe(labels, bytes.length);
+        sent.observe(bytes.length);
         return bytes;
       },
     };

@@ -28,6 +28,9 @@ export function buildGrpcApi(opts: GrpcApiOptions): { server: grpc.Server; imple
   const server = new grpc.Server({
     "grpc.max_receive_message_length": opts.maxMessageSize,
     "grpc.max_send_message_length": opts.maxMessageSize,
+    // Channelz (grpc-js's per-call, per-socket bookkeeping for the channelz
+    // service) costs CPU on every call, and dapr-ts serves no channelz service.
+    "grpc.enable_channelz": 0,
   });
   const service = daprService();
   const impl: GrpcHandlers = {};

@@ -1,37 +1,74 @@
 // The wire contract: the .proto files the official SDK packages publish
 // (@dapr/dapr ships Dapr's, @dapr/durabletask-js the workflow one), parsed at
-// build time into generated/*-protos.ts (see proto-bundles.ts) and loaded here
-// with the light protobufjs build, once per process and only when first asked
-// for. Field names stay as in the .proto (snake_case), so handlers read exactly
-// what the contract says.
+// build time into generated/*-protos.ts (see proto-bundles.ts). Field names
+// stay as in the .proto (snake_case), so handlers read exactly what the
+// contract says.
+//
+// Start-up only reads the method tables from that JSON (a JSON.parse); the
+// protobufjs reflection of the messages, the bulk of the cost, is built
+// synchronously by the first message encoded or decoded (see service-definition.ts).
 import * as grpc from "@grpc/grpc-js";
-import protobuf from "protobufjs/light.js";
+import { createRequire } from "node:module";
+import type * as protobuf from "protobufjs/light.js";
 import { daprProtoJson } from "./generated/dapr-protos.js";
 import { durableTaskProtoJson } from "./generated/durabletask-protos.js";
-import { serviceDefinition } from "./service-definition.js";
+import { serviceDefinition, type MethodJson } from "./service-definition.js";
 
 export { conversionOptions } from "./service-definition.js";
 
-let daprRoot: protobuf.Root | undefined;
-let durableTaskRoot: protobuf.Root | undefined;
+const require = createRequire(import.meta.url);
+
+/** protobufjs JSON: namespaces nest, services have methods, messages have fields, enums values. */
+interface NamespaceJson {
+  nested?: Record<string, NamespaceJson>;
+  methods?: Record<string, MethodJson>;
+  fields?: unknown;
+  values?: unknown;
+}
+
+class Bundle {
+  private parsed: NamespaceJson | undefined;
+  private reflected: protobuf.Root | undefined;
+
+  constructor(private readonly text: string) {}
+
+  json(): NamespaceJson {
+    return (this.parsed ??= JSON.parse(this.text) as NamespaceJson);
+  }
+
+  root(): protobuf.Root {
+    if (!this.reflected) {
+      // require, not import: the first (de)serialisation needs it synchronously (protobufjs is CommonJS).
+      const { Root } = require("protobufjs/light.js") as typeof protobuf;
+      this.reflected = Root.fromJSON(this.json());
+    }
+    return this.reflected;
+  }
+}
+
+const dapr = new Bundle(daprProtoJson);
+const durableTask = new Bundle(durableTaskProtoJson);
 const services = new Map<string, grpc.ServiceDefinition>();
 let daprPackage: grpc.GrpcObject | undefined;
 
-function loadDaprRoot(): protobuf.Root {
-  return (daprRoot ??= protobuf.Root.fromJSON(JSON.parse(daprProtoJson)));
-}
-
-function rootOf(fullName: string): protobuf.Root {
-  // The durabletask service has no proto package; everything else is `dapr.*`.
-  if (fullName.startsWith("dapr.")) return loadDaprRoot();
-  return (durableTaskRoot ??= protobuf.Root.fromJSON(JSON.parse(durableTaskProtoJson)));
+function methodsOf(bundle: Bundle, fullName: string): Record<string, MethodJson> {
+  let cur: NamespaceJson | undefined = bundle.json();
+  for (const part of fullName.split(".")) cur = cur?.nested?.[part];
+  if (!cur?.methods) throw new Error(`proto: service ${fullName} not found`);
+  return cur.methods;
 }
 
 /** The definition of a service by its full name (e.g. "dapr.proto.runtime.v1.Dapr"), built once. */
 export function serviceByName(fullName: string): grpc.ServiceDefinition {
   let def = services.get(fullName);
   if (!def) {
-    def = serviceDefinition(rootOf(fullName).lookupService(fullName));
+    // The durabletask service has no proto package; everything else is `dapr.*`.
+    const bundle = fullName.startsWith("dapr.") ? dapr : durableTask;
+    def = serviceDefinition(fullName, methodsOf(bundle, fullName), (method) => {
+      const m = bundle.root().lookupService(fullName).methods[method]!;
+      m.resolve();
+      return { request: m.resolvedRequestType!, response: m.resolvedResponseType! };
+    });
     services.set(fullName, def);
   }
   return def;
@@ -44,23 +81,16 @@ export function serviceByName(fullName: string): grpc.ServiceDefinition {
  */
 export function daprProto(): grpc.GrpcObject {
   if (!daprPackage) {
-    const out: grpc.GrpcObject = {};
-    const visit = (ns: protobuf.NamespaceBase, into: grpc.GrpcObject) => {
-      for (const child of ns.nestedArray) {
-        if (child instanceof protobuf.Service) {
-          const fullName = child.fullName.replace(/^\./, "");
-          into[child.name] = grpc.makeClientConstructor(serviceByName(fullName), child.name);
-        } else if (child instanceof protobuf.Namespace && !(child instanceof protobuf.Type)) {
-          const nested: grpc.GrpcObject = {};
-          visit(child, nested);
-          into[child.name] = nested;
-        }
+    const visit = (ns: NamespaceJson, prefix: string): grpc.GrpcObject => {
+      const out: grpc.GrpcObject = {};
+      for (const [name, child] of Object.entries(ns.nested ?? {})) {
+        const fullName = prefix ? `${prefix}.${name}` : name;
+        if (child.methods) out[name] = grpc.makeClientConstructor(serviceByName(fullName), name);
+        else if (child.nested && !child.fields && !child.values) out[name] = visit(child, fullName);
       }
+      return out;
     };
-    const dapr: grpc.GrpcObject = {};
-    visit(loadDaprRoot().lookup("dapr") as protobuf.Namespace, dapr);
-    out["dapr"] = dapr;
-    daprPackage = out;
+    daprPackage = { dapr: visit(dapr.json().nested!["dapr"]!, "dapr") };
   }
   return daprPackage;
 }

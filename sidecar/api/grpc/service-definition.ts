@@ -1,10 +1,14 @@
-// A gRPC service definition built straight from a protobufjs Service, with the
-// (de)serializers @grpc/proto-loader would make for it: requests and responses
-// are plain objects converted with `conversionOptions`. proto-loader also builds
-// a descriptor of every message type of the package (for reflection, which
-// dapr-ts does not serve); doing only the services keeps that off the start-up path.
+// A gRPC service definition built from the protobufjs JSON of a service, with
+// the (de)serializers @grpc/proto-loader would make for it: requests and
+// responses are plain objects converted with `conversionOptions`.
+//
+// Why not proto-loader: besides the services it builds a descriptor of every
+// message type of the package (for reflection, which dapr-ts does not serve).
+// Why lazy: the method table (names, paths, streaming) is all a server needs to
+// listen; the message types (protobufjs reflection and the code it generates)
+// are built on the first message a method actually sends or receives.
 import type * as grpc from "@grpc/grpc-js";
-import type { IConversionOptions, Service, Type } from "protobufjs/light.js";
+import type { IConversionOptions, Type } from "protobufjs/light.js";
 
 /** How messages are converted to objects: field names as in the .proto, enums as names, int64 as numbers. */
 export const conversionOptions: IConversionOptions = {
@@ -15,15 +19,30 @@ export const conversionOptions: IConversionOptions = {
   oneofs: true,
 };
 
-function serializer(type: Type): (value: unknown) => Buffer {
+/** A method as protobufjs JSON describes it. */
+export interface MethodJson {
+  requestType: string;
+  responseType: string;
+  requestStream?: boolean;
+  responseStream?: boolean;
+}
+
+/** Resolves the message types of one method (called once, on first use). */
+export type TypeResolver = (method: string) => { request: Type; response: Type };
+
+function serializer(type: () => Type): (value: unknown) => Buffer {
   return (value) => {
-    if (Array.isArray(value)) throw new Error(`Failed to serialize message: expected object with ${type.name} structure, got array instead`);
-    return type.encode(type.fromObject(value as Record<string, unknown>)).finish() as Buffer;
+    const t = type();
+    if (Array.isArray(value)) throw new Error(`Failed to serialize message: expected object with ${t.name} structure, got array instead`);
+    return t.encode(t.fromObject(value as Record<string, unknown>)).finish() as Buffer;
   };
 }
 
-function deserializer(type: Type): (bytes: Buffer) => unknown {
-  return (bytes) => type.toObject(type.decode(bytes), conversionOptions);
+function deserializer(type: () => Type): (bytes: Buffer) => unknown {
+  return (bytes) => {
+    const t = type();
+    return t.toObject(t.decode(bytes), conversionOptions);
+  };
 }
 
 /**
@@ -35,22 +54,21 @@ export function methodAlias(name: string): string {
   return words.map((w, i) => (i === 0 ? w.toLowerCase() : w[0]!.toUpperCase() + w.slice(1).toLowerCase())).join("");
 }
 
-export function serviceDefinition(service: Service): grpc.ServiceDefinition {
-  const serviceName = service.fullName.replace(/^\./, "");
+export function serviceDefinition(serviceName: string, methods: Record<string, MethodJson>, resolve: TypeResolver): grpc.ServiceDefinition {
   const def: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
-  for (const method of service.methodsArray) {
-    method.resolve();
-    const request = method.resolvedRequestType!;
-    const response = method.resolvedResponseType!;
-    def[method.name] = {
-      path: `/${serviceName}/${method.name}`,
-      requestStream: !!method.requestStream,
-      responseStream: !!method.responseStream,
+  for (const [name, m] of Object.entries(methods)) {
+    let types: { request: Type; response: Type } | undefined;
+    const request = () => (types ??= resolve(name)).request;
+    const response = () => (types ??= resolve(name)).response;
+    def[name] = {
+      path: `/${serviceName}/${name}`,
+      requestStream: !!m.requestStream,
+      responseStream: !!m.responseStream,
       requestSerialize: serializer(request),
       requestDeserialize: deserializer(request),
       responseSerialize: serializer(response),
       responseDeserialize: deserializer(response),
-      originalName: methodAlias(method.name),
+      originalName: methodAlias(name),
     };
   }
   return def;

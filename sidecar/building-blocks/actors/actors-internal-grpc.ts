@@ -7,7 +7,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { DaprError, Errors } from "../../errors/catalog.js";
 import { toServiceError, unary, type GrpcHandlers } from "../../api/grpc/grpc-helpers.js";
-import { daprProto, lookup } from "../../api/grpc/protos.js";
+import { InternalClients } from "../invoke/internal-client.js";
 import { RetryRoutingError, type ActorCall, type ActorResponse } from "./actor-call.js";
 import { fromReminderMessage, reminderCanceledMessage, toReminderMessage, type ReminderMessage } from "./reminder-message.js";
 import { FiringFailedError, type FiringOutcome, type ReminderFiring } from "./reminders/reminder-firing.js";
@@ -93,63 +93,47 @@ function routingRefusal(err: unknown): unknown {
   return err instanceof RetryRoutingError ? new DaprError("ERR_ACTOR_INSTANCE_MISSING", err.message, 400, grpc.status.UNAVAILABLE) : err;
 }
 
-type ClientCtor = new (address: string, creds: grpc.ChannelCredentials, options?: grpc.ClientOptions) => grpc.Client & {
-  CallActor(req: InternalInvokeRequest, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: InternalInvokeResponse) => void): void;
-  CallActorReminder(req: ReminderMessage, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null) => void): void;
-};
-
-/** Clients to other sidecars' internal ports, one channel per address. */
+/** Clients to other sidecars' internal ports, one (lean HTTP/2) channel per address. */
 export class InternalActorClient {
-  private readonly clients = new Map<string, InstanceType<ClientCtor>>();
-  private readonly Ctor = lookup<ClientCtor>(daprProto(), "dapr.proto.internals.v1.ServiceInvocation");
+  private readonly clients = new InternalClients();
 
-  call(address: string, call: ActorCall): Promise<ActorResponse> {
-    const client = this.client(address);
+  async call(address: string, call: ActorCall): Promise<ActorResponse> {
     const req: InternalInvokeRequest = {
       metadata: toList(call.headers),
       message: { method: call.method, data: { type_url: "", value: call.body }, content_type: call.contentType ?? "" },
       actor: { actor_type: call.type, actor_id: call.id },
     };
-    return new Promise((resolve, reject) => {
-      client.CallActor(req, new grpc.Metadata(), {}, (err, res) => {
-        if (err) {
-          // UNAVAILABLE: the host refused (not the owner) or could not be reached; route again.
-          if (err.code === grpc.status.UNAVAILABLE) return reject(new RetryRoutingError(`actor host ${address}: ${err.details || err.message}`));
-          return reject(new DaprError("ERR_ACTOR_INVOKE_METHOD", err.details || err.message, err.code === grpc.status.INVALID_ARGUMENT ? 400 : 500, err.code));
-        }
-        resolve({
-          status: res.status?.code ?? 200,
-          headers: fromList(res.headers),
-          body: res.message?.data?.value ?? Buffer.alloc(0),
-          contentType: res.message?.content_type || undefined,
-        });
-      });
-    });
+    let res: InternalInvokeResponse;
+    try {
+      res = await this.clients.unary<InternalInvokeResponse>(address, "CallActor", req);
+    } catch (e) {
+      const err = e as grpc.ServiceError;
+      // UNAVAILABLE: the host refused (not the owner) or could not be reached; route again.
+      if (err.code === grpc.status.UNAVAILABLE) throw new RetryRoutingError(`actor host ${address}: ${err.details || err.message}`);
+      throw new DaprError("ERR_ACTOR_INVOKE_METHOD", err.details || err.message, err.code === grpc.status.INVALID_ARGUMENT ? 400 : 500, err.code);
+    }
+    return {
+      status: res.status?.code ?? 200,
+      headers: fromList(res.headers),
+      body: res.message?.data?.value ?? Buffer.alloc(0),
+      contentType: res.message?.content_type || undefined,
+    };
   }
 
   /** Forwards a firing to the actor's owner; resolves how the app answered it. */
-  callReminder(address: string, f: ReminderFiring): Promise<FiringOutcome> {
-    return new Promise((resolve, reject) => {
-      this.client(address).CallActorReminder(toReminderMessage(f), new grpc.Metadata(), {}, (err) => {
-        if (!err) return resolve("done");
-        if (err.code === grpc.status.UNAVAILABLE) return reject(new RetryRoutingError(`actor host ${address}: ${err.details || err.message}`));
-        if (err.details === reminderCanceledMessage) return resolve("cancelled");
-        reject(new Error(`actor host ${address}: ${err.details || err.message}`));
-      });
-    });
-  }
-
-  private client(address: string): InstanceType<ClientCtor> {
-    let client = this.clients.get(address);
-    if (!client) {
-      client = new this.Ctor(address, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": -1, "grpc.max_send_message_length": -1 });
-      this.clients.set(address, client);
+  async callReminder(address: string, f: ReminderFiring): Promise<FiringOutcome> {
+    try {
+      await this.clients.unary(address, "CallActorReminder", toReminderMessage(f));
+      return "done";
+    } catch (e) {
+      const err = e as grpc.ServiceError;
+      if (err.code === grpc.status.UNAVAILABLE) throw new RetryRoutingError(`actor host ${address}: ${err.details || err.message}`);
+      if (err.details === reminderCanceledMessage) return "cancelled";
+      throw new Error(`actor host ${address}: ${err.details || err.message}`);
     }
-    return client;
   }
 
   close(): void {
-    for (const c of this.clients.values()) c.close();
-    this.clients.clear();
+    this.clients.close();
   }
 }

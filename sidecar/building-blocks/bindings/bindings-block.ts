@@ -5,10 +5,12 @@ import { BindingsCore } from "./bindings-core.js";
 import { bindingsGrpcHandlers } from "./bindings-grpc.js";
 import { registerBindingsHttp } from "./bindings-http.js";
 import { InputBindingDelivery } from "./input-bindings.js";
+import { RELOAD_INPUT_BINDING_HOOK } from "../../runtime/reload-hooks.js";
 
 export const bindingsBlock: BlockFactory = (ctx) => {
   const core = new BindingsCore(ctx.rt);
   const inputs = ctx.appChannel ? new InputBindingDelivery(ctx.rt, ctx.appChannel, core, ctx.state) : undefined;
+  if (inputs) ctx.shared.set(RELOAD_INPUT_BINDING_HOOK, (name: string) => inputs.reload(name));
   return {
     name: "bindings",
     http: (r) => registerBindingsHttp(r, core),

@@ -67,6 +67,25 @@ describe("InputBindingDelivery", () => {
     expect(delivered).toEqual([{ name: "orders", route: "/in/orders", data: Buffer.from("hello"), metadata: { source: "test" } }]);
   });
 
+  it("reads a replaced input binding's new instance after a hot reload, and stops reading a removed one", async () => {
+    const { rt, state } = setup();
+    const { app, delivered } = fakeApp({ takes: ["orders"] });
+    const d = new InputBindingDelivery(rt, app, new BindingsCore(rt), state);
+    await d.start();
+    // Hot reload swaps the instance in the hub (and closes the old one).
+    const fresh = new EmittingBinding();
+    const old = rt.hub.get("orders")!;
+    rt.hub.add({ ...old, instance: fresh });
+    await d.reload("orders");
+    expect(fresh.handler).toBeDefined();
+    await fresh.emit("after reload");
+    expect(delivered.map((e) => e.data.toString())).toEqual(["after reload"]);
+    expect(d.active()).toEqual(["orders"]);
+    rt.hub.remove("orders");
+    await d.reload("orders");
+    expect(d.active()).toEqual([]);
+  });
+
   it("fails the event when the app refuses it, so the binding redelivers", async () => {
     const { rt, bindings, state } = setup();
     const { app, delivered } = fakeApp({ takes: ["orders"], failFirst: 1 });

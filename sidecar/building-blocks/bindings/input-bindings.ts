@@ -71,6 +71,16 @@ export class InputBindingDelivery {
     }
   }
 
+  /**
+   * The component `name` was replaced or removed (hot reload). The reloader
+   * closes the old instance, which ends its reading; the new instance, if any,
+   * is probed and read like one found at start-up.
+   */
+  async reload(name: string): Promise<void> {
+    this.reading.delete(name);
+    if (!this.stopped) await this.start();
+  }
+
   setHealthy(healthy: boolean): void {
     this.paused = !healthy;
   }

@@ -112,6 +112,37 @@ describe("publishPayload", () => {
     const own = publishPayload(base({ data: Buffer.from('{"id":"x","source":"s","type":"t","specversion":"1.0"}'), contentType: "application/cloudevents+json" }));
     expect(JSON.parse(own.data.toString())).toMatchObject({ id: "x", source: "s", topic: "orders" });
   });
+
+  it("writes exactly the bytes of JSON.stringify(newCloudEvent(...)), text copied verbatim or not", () => {
+    const texts: Buffer[] = [
+      Buffer.from(""), Buffer.from("hello"), Buffer.alloc(4096, "a"), Buffer.from("héllo → 世界 🎉"),
+      Buffer.from('say "hi"'), Buffer.from("back\\slash"), Buffer.from("line\nbreak\ttab\u0000nul"), Buffer.from("\u2028\u2029\u007f"),
+      Buffer.from('"data":""'), Buffer.from([0xc3, 0x28]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xff, 0x41]),
+    ];
+    // Random bytes: mostly invalid UTF-8 or with characters to escape, so the slow path is compared too.
+    let seed = 7;
+    for (let n = 0; n < 50; n++) texts.push(Buffer.from(Array.from({ length: n * 3 }, () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 256)));
+    const variants: Partial<EnvelopeInput>[] = [
+      {},
+      { contentType: "text/plain; charset=utf-8", topic: 'we"ird\\topic "data":"" é' },
+      { metadata: { "cloudevent.subject": '"data":""', "cloudevent.id": "mine", ttlInSeconds: "10" } },
+      { contentType: "application/xml", traceparent: "00-abc-def-01", tracestate: "k=v" },
+    ];
+    for (const data of texts) {
+      for (const v of variants) {
+        const input = base({ ...v, data });
+        expect(publishPayload(input).data.toString("latin1")).toBe(Buffer.from(JSON.stringify(newCloudEvent(input))).toString("latin1"));
+      }
+    }
+  });
+
+  it("stamps the current second, however often the same second is formatted", () => {
+    const at = (iso: string) => JSON.parse(publishPayload(base({ now: new Date(iso) })).data.toString()).time;
+    expect(at("2026-01-02T03:04:05.001Z")).toBe("2026-01-02T03:04:05Z");
+    expect(at("2026-01-02T03:04:05.999Z")).toBe("2026-01-02T03:04:05Z");
+    expect(at("2026-01-02T03:04:06.000Z")).toBe("2026-01-02T03:04:06Z");
+    expect(at("1969-12-31T23:59:59.500Z")).toBe("1969-12-31T23:59:59Z");
+  });
 });
 
 describe("validateCloudEvent and parseCloudEvent", () => {

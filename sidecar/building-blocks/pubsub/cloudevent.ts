@@ -7,6 +7,7 @@
 // alongside extension fields in some versions, formats `time` with
 // milliseconds, and lower-cases/strips unknown attributes), whereas Dapr
 // apps and SDKs rely on Dapr's exact field set and spelling.
+import { isUtf8 } from "node:buffer";
 import { randomUUID } from "node:crypto";
 
 export const CLOUDEVENT_TYPE = "com.dapr.event.sent";
@@ -43,8 +44,17 @@ export class CloudEventError extends Error {
   }
 }
 
+// Publishers use one or two content types over and over: remembering the last
+// one saves re-parsing it (up to three times per publish).
+let lastContentType = "";
+let lastBaseType = "";
+
 function baseType(contentType: string): string {
-  return contentType.split(";")[0]!.trim().toLowerCase();
+  if (contentType !== lastContentType) {
+    lastBaseType = contentType.split(";")[0]!.trim().toLowerCase();
+    lastContentType = contentType;
+  }
+  return lastBaseType;
 }
 
 /** `application/json`, `text/json` or any `+json` suffix, as Dapr's contenttype.IsJSONContentType. */
@@ -65,7 +75,21 @@ export function isCloudEventContentType(contentType: string | undefined): boolea
 
 /** RFC3339 with second precision, as Go's time.RFC3339 formats UTC times. */
 export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+  return rfc3339At(d.getTime());
+}
+
+// Every event published within one second carries the same `time`: format it once.
+let lastSecond = Number.NaN;
+let lastSecondText = "";
+
+/** `rfc3339` of an epoch-milliseconds instant. */
+function rfc3339At(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecondText = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    lastSecond = second;
+  }
+  return lastSecondText;
 }
 
 export interface EnvelopeInput {
@@ -103,11 +127,12 @@ function encodeData(ce: CloudEvent, data: Buffer, contentType: string): void {
 }
 
 const overridable = ["id", "source", "type", "subject", "traceid", "traceparent", "tracestate"] as const;
+const overrideKeys = overridable.map((field) => `cloudevent.${field}`);
 
 function applyOverrides(ce: CloudEvent, metadata: Record<string, string>): void {
-  for (const field of overridable) {
-    const v = metadata[`cloudevent.${field}`];
-    if (v !== undefined && v !== "") ce[field] = v;
+  for (let i = 0; i < overridable.length; i++) {
+    const v = metadata[overrideKeys[i]!];
+    if (v !== undefined && v !== "") ce[overridable[i]!] = v;
   }
 }
 
@@ -119,15 +144,20 @@ function ttlSeconds(metadata: Record<string, string>): number | undefined {
   return n;
 }
 
-function applyExpiration(ce: CloudEvent, input: EnvelopeInput, now: Date): void {
+function applyExpiration(ce: CloudEvent, input: EnvelopeInput, nowMs: number): void {
   const ttl = ttlSeconds(input.metadata ?? {});
   if (ttl === undefined || input.brokerHasNativeTtl) return;
-  ce.expiration = rfc3339(new Date(now.getTime() + ttl * 1000));
+  ce.expiration = rfc3339At(nowMs + ttl * 1000);
 }
 
 /** Dapr's envelope for a non-CloudEvent payload. */
 export function newCloudEvent(input: EnvelopeInput): CloudEvent {
-  const now = input.now ?? new Date();
+  return buildCloudEvent(input, false);
+}
+
+/** With `textLater`, `data` is left "" for the caller to fill in (see `withVerbatimText`). */
+function buildCloudEvent(input: EnvelopeInput, textLater: boolean): CloudEvent {
+  const nowMs = input.now ? input.now.getTime() : Date.now();
   const contentType = input.contentType || DEFAULT_DATA_CONTENT_TYPE;
   const trace = input.traceparent ?? "";
   const ce: CloudEvent = {
@@ -141,11 +171,12 @@ export function newCloudEvent(input: EnvelopeInput): CloudEvent {
     traceid: trace,
     traceparent: trace,
     tracestate: input.tracestate ?? "",
-    time: rfc3339(now),
+    time: rfc3339At(nowMs),
   };
-  encodeData(ce, input.data, contentType);
+  if (textLater) ce.data = "";
+  else encodeData(ce, input.data, contentType);
   applyOverrides(ce, input.metadata ?? {});
-  applyExpiration(ce, input, now);
+  applyExpiration(ce, input, nowMs);
   return ce;
 }
 
@@ -185,7 +216,7 @@ export function validateCloudEvent(ce: Record<string, unknown>): string[] {
  */
 export function completeCloudEvent(bytes: Buffer, input: EnvelopeInput): CloudEvent {
   const ce = parseCloudEvent(bytes);
-  const now = input.now ?? new Date();
+  const nowMs = input.now ? input.now.getTime() : Date.now();
   const trace = input.traceparent ?? "";
   ce.topic = input.topic;
   ce.pubsubname = input.pubsubName;
@@ -196,9 +227,9 @@ export function completeCloudEvent(bytes: Buffer, input: EnvelopeInput): CloudEv
   if (ce.source === undefined || ce.source === "") ce.source = DEFAULT_SOURCE;
   if (ce.type === undefined || ce.type === "") ce.type = CLOUDEVENT_TYPE;
   if (ce.specversion === undefined || ce.specversion === "") ce.specversion = CLOUDEVENT_SPEC_VERSION;
-  if (ce.time === undefined) ce.time = rfc3339(now);
+  if (ce.time === undefined) ce.time = rfc3339At(nowMs);
   applyOverrides(ce, input.metadata ?? {});
-  applyExpiration(ce, input, now);
+  applyExpiration(ce, input, nowMs);
   const problems = validateCloudEvent(ce);
   if (problems.length > 0) throw new CloudEventError(`invalid cloud event: ${problems.join("; ")}`);
   return ce;
@@ -218,8 +249,46 @@ export function publishPayload(input: EnvelopeInput): { data: Buffer; contentTyp
   if (isRawPayload(input.metadata)) {
     return { data: input.data, contentType: input.contentType || "application/octet-stream" };
   }
-  const ce = isCloudEventContentType(input.contentType) ? completeCloudEvent(input.data, input) : newCloudEvent(input);
-  return { data: Buffer.from(JSON.stringify(ce)), contentType: CLOUDEVENT_CONTENT_TYPE };
+  if (isCloudEventContentType(input.contentType)) {
+    return { data: Buffer.from(JSON.stringify(completeCloudEvent(input.data, input))), contentType: CLOUDEVENT_CONTENT_TYPE };
+  }
+  const contentType = input.contentType || DEFAULT_DATA_CONTENT_TYPE;
+  const verbatim = !isJsonContentType(contentType) && !isBinaryContentType(contentType) && isVerbatimJsonText(input.data);
+  const ce = buildCloudEvent(input, verbatim);
+  return { data: verbatim ? withVerbatimText(ce, input.data) : Buffer.from(JSON.stringify(ce)), contentType: CLOUDEVENT_CONTENT_TYPE };
+}
+
+/**
+ * True when `bytes` read the same inside a JSON string as they are: valid
+ * UTF-8 with no quote, backslash or control character (what JSON escapes).
+ * Text data like that is copied into the envelope as it is, instead of being
+ * decoded, escaped and encoded again, which is most of the CPU of a publish.
+ */
+function isVerbatimJsonText(bytes: Buffer): boolean {
+  let ascii = true;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b < 0x20 || b === 0x22 || b === 0x5c) return false;
+    if (b >= 0x80) ascii = false;
+  }
+  return ascii || isUtf8(bytes);
+}
+
+/** `Buffer.from(JSON.stringify(ce))` as if `ce.data` (now "") were `text` decoded. */
+function withVerbatimText(ce: CloudEvent, text: Buffer): Buffer {
+  const json = JSON.stringify(ce);
+  // Only the key itself can read `"data":""`: inside JSON strings every quote is escaped.
+  const key = json.indexOf('"data":""');
+  if (key < 0) return Buffer.from(JSON.stringify({ ...ce, data: text.toString("utf8") }));
+  const at = key + '"data":"'.length;
+  const head = json.slice(0, at);
+  const tail = json.slice(at);
+  const headBytes = Buffer.byteLength(head);
+  const out = Buffer.allocUnsafe(headBytes + text.length + Buffer.byteLength(tail));
+  out.write(head, 0);
+  text.copy(out, headBytes);
+  out.write(tail, headBytes + text.length);
+  return out;
 }
 
 /** True when the event carries an `expiration` in the past (Dapr drops such events on delivery). */

@@ -1,5 +1,6 @@
 // Pub/sub as a building block: publishing on both transports, and (once the
 // app is reachable) delivery of its programmatic and declarative subscriptions.
+import { RELOAD_SUBSCRIPTIONS_HOOK } from "../../runtime/reload-hooks.js";
 import type { BlockFactory } from "../../runtime/building-block.js";
 import { inScope } from "../../components/initializer.js";
 import { fromAppSubscription, fromResource, type EffectiveSubscription } from "./effective-subscriptions.js";
@@ -50,7 +51,7 @@ export const pubsubBlock: BlockFactory = (ctx) => {
   }
 
   // Kubernetes hot reload replaces ctx.resources.subscriptions in place and calls this.
-  if (manager) ctx.shared.set("pubsub.reloadSubscriptions", async () => manager.set(await effectiveSubscriptions()));
+  if (manager) ctx.shared.set(RELOAD_SUBSCRIPTIONS_HOOK, async () => manager.set(await effectiveSubscriptions()));
 
   return {
     name: "pubsub",

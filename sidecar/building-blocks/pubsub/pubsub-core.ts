@@ -35,20 +35,20 @@ export interface ResolvedPubSub {
 }
 
 export class PubSubCore {
-  private readonly scopes = new Map<LoadedComponent, TopicScopes>();
+  /** Per loaded component (a hot reload brings a new one): its scopes and features, worked out once. */
+  private readonly resolved = new WeakMap<LoadedComponent, ResolvedPubSub>();
 
   constructor(private readonly rt: RuntimeContext) {}
 
   async publish(p: PublishInput): Promise<void> {
     const c = this.resolveForPublish(p.pubsubName, p.topic);
     const payload = this.envelope(c, p.topic, p.data, p.contentType, p.metadata, p.traceparent, p.tracestate);
-    await this.measure(c.name, p.topic, () =>
-      this.rt.policies.componentOutbound(c.name, "pubsub").run(() =>
-        c.pubsub.publish({ topic: p.topic, data: payload.data, contentType: payload.contentType, metadata: p.metadata }),
-      ),
-    ).catch((err) => {
+    const msg = { topic: p.topic, data: payload.data, contentType: payload.contentType, metadata: p.metadata };
+    try {
+      await this.measure(c.name, p.topic, () => this.rt.policies.componentOutbound(c.name, "pubsub").run(() => c.pubsub.publish(msg)));
+    } catch (err) {
       throw err instanceof DaprError ? err : Errors.pubsubPublish(p.topic, c.name, (err as Error).message);
-    });
+    }
   }
 
   /** Publishes many events; resolves the entries that failed (empty when all went out). */
@@ -79,13 +79,13 @@ export class PubSubCore {
       if (this.rt.hub.list("pubsub").length === 0) throw Errors.pubsubNotConfigured();
       throw Errors.pubsubNotFound(name);
     }
-    let scopes = this.scopes.get(c);
-    if (!scopes) {
-      scopes = topicScopes(c.properties, this.rt.appId);
-      this.scopes.set(c, scopes);
+    let r = this.resolved.get(c);
+    if (!r) {
+      const pubsub = c.instance as PubSub;
+      r = { name, pubsub, scopes: topicScopes(c.properties, this.rt.appId), nativeTtl: pubsub.features().includes("MESSAGE_TTL") };
+      this.resolved.set(c, r);
     }
-    const pubsub = c.instance as PubSub;
-    return { name, pubsub, scopes, nativeTtl: pubsub.features().includes("MESSAGE_TTL") };
+    return r;
   }
 
   private resolveForPublish(name: string, topic: string): ResolvedPubSub {

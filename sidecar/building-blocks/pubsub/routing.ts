@@ -5,7 +5,7 @@
 // matches. Expressions are compiled once, when the subscription is loaded.
 // As in Dapr, any variable besides `event` is accepted as dynamic (and fails at
 // evaluation time if used), and a match that isn't a boolean is an error.
-import { Environment } from "@marcbachmann/cel-js";
+import { celEnvironment, type CelEnvironment } from "../../util/cel.js";
 
 export interface RouteRule {
   match?: string;
@@ -42,7 +42,8 @@ export interface CompiledRoutes {
   pathFor(event: Record<string, unknown>): string | undefined;
 }
 
-const env = new Environment({ unlistedVariablesAreDyn: true });
+// Made on the first rule with a match expression (cel-js loads then, see util/cel.ts).
+let env: CelEnvironment | undefined;
 
 function compileRule(rule: RouteRule, index: number, where: string): CompiledRule {
   if (typeof rule?.path !== "string" || rule.path === "") {
@@ -54,7 +55,7 @@ function compileRule(rule: RouteRule, index: number, where: string): CompiledRul
   }
   if (match === "") return { match, path: rule.path };
   try {
-    const fn = env.parse(match);
+    const fn = (env ??= celEnvironment({ unlistedVariablesAreDyn: true })).parse(match);
     return { match, path: rule.path, evaluate: (vars) => fn(vars) };
   } catch (err) {
     throw new RoutingError(`${where}: invalid CEL in rule ${index} (path ${rule.path}) '${match}': ${(err as Error).message.split("\n")[0]}`);

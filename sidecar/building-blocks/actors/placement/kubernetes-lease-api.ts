@@ -4,14 +4,13 @@
 // the outcomes placement cares about (exists, conflict, gone) as values
 // rather than exceptions. Requests share one agent: client-node makes a fresh
 // agent per request (a full TLS handshake each time), and every actor
-// activation costs a request here; a shared agent resumes TLS sessions and
-// bounds the connections. Not keep-alive: node-fetch 2, which client-node
-// uses, misreads chunked responses on reused sockets ("Premature close").
+// activation costs a request here; a shared agent resumes TLS sessions. It
+// neither keeps connections alive nor limits them (a limit makes the agent
+// hand a finished socket to a queued request): node-fetch 2, which
+// client-node uses, misreads chunked responses on reused sockets ("Premature close").
 import { createHash } from "node:crypto";
 import https from "node:https";
 import { CoordinationV1Api, Observable, type KubeConfig, type RequestContext, type ResponseContext, type V1Lease } from "@kubernetes/client-node";
-
-export type WriteOutcome = V1Lease | "exists" | "conflict" | "gone";
 
 export interface LeaseList {
   items: V1Lease[];
@@ -20,9 +19,9 @@ export interface LeaseList {
 
 export class LeaseApi {
   private readonly api: CoordinationV1Api;
-  private pool: { key: string; agent: https.Agent } | undefined;
+  private shared: { key: string; agent: https.Agent } | undefined;
 
-  constructor(kc: KubeConfig, readonly namespace: string, private readonly timeoutMs: number, private readonly maxSockets = 8) {
+  constructor(kc: KubeConfig, readonly namespace: string, private readonly timeoutMs: number) {
     this.api = kc.makeApiClient(CoordinationV1Api);
   }
 
@@ -85,8 +84,8 @@ export class LeaseApi {
       middleware: [{
         pre: (ctx: RequestContext) => {
           ctx.setSignal(AbortSignal.timeout(timeoutMs));
-          const pooled = this.pooled(ctx.getAgent());
-          if (pooled) ctx.setAgent(pooled);
+          const agent = this.sharedAgent(ctx.getAgent());
+          if (agent) ctx.setAgent(agent);
           return new Observable(Promise.resolve(ctx));
         },
         post: (ctx: ResponseContext) => new Observable(Promise.resolve(ctx)),
@@ -96,22 +95,22 @@ export class LeaseApi {
   }
 
   /** One agent with the same TLS settings as client-node's per-request one (proxy agents are left alone). */
-  private pooled(agent: unknown): https.Agent | undefined {
+  private sharedAgent(agent: unknown): https.Agent | undefined {
     if (!(agent instanceof https.Agent) || agent.constructor !== https.Agent) return undefined;
     const o = agent.options;
-    // Credentials can change (rotated client certificates): a new pool then.
+    // Credentials can change (rotated client certificates): a new agent then.
     const key = createHash("sha256").update(JSON.stringify([o.ca, o.cert, o.key, o.pfx, o.passphrase, o.rejectUnauthorized, o.servername].map(String))).digest("hex");
-    if (this.pool?.key !== key) {
-      this.pool?.agent.destroy();
-      this.pool = { key, agent: new https.Agent({ ...o, keepAlive: false, maxSockets: this.maxSockets }) };
+    if (this.shared?.key !== key) {
+      this.shared?.agent.destroy();
+      this.shared = { key, agent: new https.Agent({ ...o, keepAlive: false }) };
     }
-    return this.pool.agent;
+    return this.shared.agent;
   }
 
   /** Closes the agent's connections. */
   close(): void {
-    this.pool?.agent.destroy();
-    this.pool = undefined;
+    this.shared?.agent.destroy();
+    this.shared = undefined;
   }
 }
 

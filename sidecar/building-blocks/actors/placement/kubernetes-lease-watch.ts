@@ -69,11 +69,13 @@ export class LeaseWatch {
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopped.signal.aborted) {
+      const opened = performance.now();
       const end = await this.watchOnce();
       if (this.stopped.signal.aborted) return;
-      if (end === "closed") {
+      // The server ended the watch (its timeout): resume at once, unless it keeps ending them right away.
+      if (end === "closed" && performance.now() - opened > 1000) {
         failures = 0;
-        continue; // the server ended the watch (timeout): resume at once
+        continue;
       }
       if (end === "gone") {
         try {

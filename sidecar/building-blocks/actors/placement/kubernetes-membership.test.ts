@@ -4,7 +4,7 @@
 // Gone) is recovered by listing again, and the ring moves every actor to the
 // remaining host when one leaves.
 import type { V1Lease } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../log/logger.js";
 import { startKubeApi, type KubeApi } from "../../../../test/kube-api/server.js";
 import { eventually } from "../../../../test/kube-api/test-client.js";
@@ -22,8 +22,12 @@ beforeAll(async () => {
   api = await startKubeApi({ controllers: false });
 });
 
+// Members of a finished test stop, so they do not load the machine for the next ones.
+afterEach(async () => {
+  await Promise.allSettled(open.splice(0).map((m) => m.close()));
+});
+
 afterAll(async () => {
-  await Promise.allSettled(open.map((m) => m.close()));
   await api?.stop();
 });
 
@@ -56,6 +60,7 @@ async function kill(m: KubernetesMembership): Promise<void> {
   internals.self = undefined; // a write still in flight must not be followed by another
   await internals.watch.stop();
   open.splice(open.indexOf(m), 1);
+  (m as unknown as { api: { close(): void } }).api.close();
 }
 
 describe("KubernetesMembership", () => {
@@ -254,7 +259,6 @@ describe("KubernetesMembership across an API server restart", () => {
       await eventually(() => m.healthy(), 4000, "healthy again");
       expect(fenced).toBe(1);
       await m.close();
-      open.splice(open.indexOf(m), 1);
     } finally {
       await own.stop();
     }

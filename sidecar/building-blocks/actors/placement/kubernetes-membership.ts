@@ -39,7 +39,7 @@ export interface KubernetesMembershipOptions {
 
 export class KubernetesMembership implements Membership {
   readonly description: string;
-  /** Own Lease and member reads; apart from claims, so a burst of activations never delays a renewal. */
+  /** Own Lease and member list; claims have their own agent and deadline. */
   private readonly api: LeaseApi;
   private readonly claimApi: LeaseApi;
   private readonly watch: LeaseWatch;
@@ -59,6 +59,7 @@ export class KubernetesMembership implements Membership {
   private watching = false;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<unknown> = Promise.resolve();
+  private renewing = false;
   private pendingTopics: string[] = [];
   /** Last broadcast sequence seen per member Lease (by holder, so a restarted pod starts afresh). */
   private readonly eventSeq = new Map<string, { holder: string; seq: number }>();
@@ -71,8 +72,9 @@ export class KubernetesMembership implements Membership {
     this.durationSeconds = Math.max(1, Math.round(o.leaseDurationSeconds ?? 10));
     this.renewMs = o.renewMs ?? 2000;
     const timeoutMs = o.requestTimeoutMs ?? Math.max(1000, this.renewMs);
-    this.api = new LeaseApi(o.kubeConfig, o.namespace, timeoutMs, 2);
-    this.claimApi = new LeaseApi(o.kubeConfig, o.namespace, timeoutMs, 8);
+    this.api = new LeaseApi(o.kubeConfig, o.namespace, timeoutMs);
+    // A claim may wait longer than a renewal: a slow one delays an activation, a slow renewal fences the host.
+    this.claimApi = new LeaseApi(o.kubeConfig, o.namespace, Math.max(5000, timeoutMs));
     this.watch = new LeaseWatch(o.kubeConfig, this.api, `${MEMBER_LABEL}=true`, {
       upsert: (lease) => this.onUpsert(lease),
       remove: (name) => this.onRemove(name),
@@ -177,7 +179,11 @@ export class KubernetesMembership implements Membership {
 
   private tick(): void {
     if (this.self && this.self.entities.length > 0) {
-      void this.write(false).catch(() => {});
+      // A renewal still in flight (a slow API server) is not queued behind with another.
+      if (!this.renewing) {
+        this.renewing = true;
+        void this.write(false).catch(() => {}).finally(() => (this.renewing = false));
+      }
       if (this.own && !this.fenced && performance.now() - this.lastOk >= this.fenceAfterMs()) this.fence("could not renew the placement lease in time");
     }
     this.recompute();

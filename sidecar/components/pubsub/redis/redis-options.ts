@@ -2,7 +2,8 @@
 // `redisUsername`, `redisDB`, `enableTLS`) and the pub/sub settings of
 // `common/component/redis` into ioredis options and plain numbers.
 import type { RedisOptions } from "ioredis";
-import { boolProp, intProp, prop, type ComponentContext } from "../../component.js";
+import { intProp, type ComponentContext } from "../../component.js";
+import { redisConnection } from "../../redis-connection.js";
 import { consumerIdOf, durationProp } from "../metadata.js";
 
 export interface RedisStreamsSettings {
@@ -20,26 +21,16 @@ export interface RedisStreamsSettings {
   streamTtlMs: number;
 }
 
-function hostAndPort(raw: string, name: string): { host: string; port: number } {
-  const i = raw.lastIndexOf(":");
-  if (i < 0) return { host: raw, port: 6379 };
-  const port = Number(raw.slice(i + 1));
-  if (!Number.isInteger(port) || port <= 0) throw new Error(`component ${name}: redisHost '${raw}' has an invalid port`);
-  return { host: raw.slice(0, i), port };
-}
-
 export function redisStreamsSettings(ctx: ComponentContext): RedisStreamsSettings {
   const p = ctx.properties;
-  const hostRaw = prop(p, "redisHost");
-  if (!hostRaw) throw new Error(`component ${ctx.name} (${ctx.type}): missing required metadata 'redisHost'`);
-  const { host, port } = hostAndPort(hostRaw, ctx.name);
+  const c = redisConnection(ctx);
   const connection: RedisOptions = {
-    host,
-    port,
-    password: prop(p, "redisPassword") || undefined,
-    username: prop(p, "redisUsername") || undefined,
-    db: intProp(p, "redisDB", 0),
-    tls: boolProp(p, "enableTLS", false) ? {} : undefined,
+    host: c.host,
+    port: c.port,
+    password: c.password,
+    username: c.username,
+    db: c.db,
+    tls: c.enableTLS ? {} : undefined,
     // Keep reconnecting forever with a capped backoff: a broker restart must not end the subscription.
     retryStrategy: (times) => Math.min(50 * times, 2000),
     lazyConnect: true,

@@ -1,0 +1,85 @@
+// What a sidecar loads at start-up. The embedded default (no resources path:
+// SQLite state, in-memory pub/sub, local actor placement) must not load the
+// client libraries of components and backends it does not use: they cost
+// start-up time and idle memory (issue #2). The protobuf reflection of the
+// messages is built on the first gRPC message, not at start-up, and that first
+// call must work. Module loads are recorded by test/support/module-log-hook.ts.
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot, startSidecar, type SidecarProcess } from "../support/sidecar-process.js";
+import { redisComponentDir } from "../support/resources.js";
+import { uniqueName } from "../support/services.js";
+import { packagesIn } from "../support/module-log-hook.js";
+import { daprClient, unaryCall } from "../compat/raw-grpc-client.js";
+
+const hook = path.join(repoRoot, "dist/test/support/module-log-hook.js");
+
+/** Client libraries that only a component or backend of theirs may load. */
+const heavyClients = ["ioredis", "pg", "amqplib", "mqtt", "@nats-io/transport-node", "@nats-io/jetstream", "@kubernetes/client-node"];
+
+async function startLogged(resourcesPaths: string[] = []): Promise<{ sc: SidecarProcess; loaded: () => Promise<string[]> }> {
+  if (!existsSync(hook)) throw new Error(`${hook} not found: run 'make build' first`);
+  const log = path.join(mkdtempSync(path.join(os.tmpdir(), "dapr-ts-modules-")), "modules.log");
+  const sc = await startSidecar({
+    appId: uniqueName("footprint"),
+    resourcesPaths,
+    env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${hook}`.trim(), DAPR_TS_MODULE_LOG: log },
+  });
+  let snapshots = 0;
+  /** Every package loaded so far (ES modules as they load, CommonJS ones from a snapshot). */
+  const loaded = async () => {
+    sc.proc.kill("SIGUSR2");
+    snapshots++;
+    const deadline = Date.now() + 10_000;
+    while (!(existsSync(log) && readFileSync(log, "utf8").includes(`snapshot ${snapshots}\n`))) {
+      if (Date.now() > deadline) throw new Error(`no module snapshot from the sidecar:\n${sc.logs()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return packagesIn(readFileSync(log, "utf8"));
+  };
+  return { sc, loaded };
+}
+
+describe("start-up footprint of the embedded default", () => {
+  let sc: SidecarProcess;
+  let loaded: () => Promise<string[]>;
+  beforeAll(async () => {
+    ({ sc, loaded } = await startLogged());
+  });
+  afterAll(async () => {
+    await sc?.kill();
+  });
+
+  it("loads no heavy client library it has no component for", async () => {
+    const packages = await loaded();
+    // The log saw the libraries the embedded default does use.
+    expect(packages).toEqual(expect.arrayContaining(["better-sqlite3", "@grpc/grpc-js", "express"]));
+    expect(packages.filter((p) => heavyClients.includes(p))).toEqual([]);
+  });
+
+  it("builds the protobuf reflection on the first gRPC message, and that call works", async () => {
+    expect(await loaded()).not.toContain("protobufjs");
+    const client = daprClient(sc.grpcPort);
+    try {
+      const out = await unaryCall(client, "GetMetadata", {});
+      expect(out.code).toBe(0);
+      expect(out.response.id).toBe(sc.appId);
+    } finally {
+      client.close();
+    }
+    expect(await loaded()).toContain("protobufjs");
+  });
+});
+
+describe("start-up footprint with a Redis component", () => {
+  it("loads ioredis once a component needs it (the log would see a heavy client)", async () => {
+    const { sc, loaded } = await startLogged([redisComponentDir("statestore", "state.redis")]);
+    try {
+      expect(await loaded()).toContain("ioredis");
+    } finally {
+      await sc.kill();
+    }
+  });
+});
