@@ -1,4 +1,4 @@
-import { Counter, Gauge } from "prom-client";
+import { Counter, Gauge } from "../metrics/prom.js";
 import { metricsRegistry } from "../metrics/registry.js";
 
 export const componentLoadedGauge = new Gauge({

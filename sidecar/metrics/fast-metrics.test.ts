@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry } from "prom-client";
+import { Counter, Histogram, Registry } from "./prom.js";
 import { describe, expect, it } from "vitest";
 import { FastCounter, FastHistogram } from "./fast-metrics.js";
 

@@ -1,10 +1,36 @@
 // One Prometheus registry per process. Metric names follow Dapr's (`dapr_*`),
 // so dashboards built for Dapr keep working. Each area declares its own metrics
 // in its own folder against this registry.
-import { collectDefaultMetrics, Registry } from "prom-client";
+import { collectDefaultMetrics, Registry } from "./prom.js";
 
-export const metricsRegistry = new Registry();
-collectDefaultMetrics({ register: metricsRegistry });
+/**
+ * prom-client's process metrics (CPU, memory, heap, event loop lag, GC, handles)
+ * are loaded on the first scrape, not at start-up, where they cost about 45 ms
+ * (mostly @opentelemetry/api, which prom-client loads for them). They are read
+ * at scrape time, so nothing is lost but the event-loop-lag and GC samples from
+ * before the first scrape.
+ */
+class LazyProcessMetricsRegistry extends Registry {
+  private processMetrics = false;
+
+  private withProcessMetrics(): void {
+    if (this.processMetrics) return;
+    this.processMetrics = true;
+    collectDefaultMetrics({ register: this });
+  }
+
+  override metrics(): Promise<string> {
+    this.withProcessMetrics();
+    return super.metrics();
+  }
+
+  override getMetricsAsJSON(): ReturnType<Registry["getMetricsAsJSON"]> {
+    this.withProcessMetrics();
+    return super.getMetricsAsJSON();
+  }
+}
+
+export const metricsRegistry: Registry = new LazyProcessMetricsRegistry();
 
 /** Latency buckets in milliseconds, as Dapr's OpenCensus views use. */
 export const latencyBucketsMs = [1, 2, 3, 4, 5, 6, 8, 10, 13, 16, 20, 25, 30, 40, 50, 65, 80, 100, 130, 160, 200, 250, 300, 400, 500, 650, 800, 1000, 2000, 5000, 10000, 20000, 50000, 100000];

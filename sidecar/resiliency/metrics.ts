@@ -4,7 +4,7 @@
 // - policy: "timeout" | "retry" | "circuitbreaker"; flow_direction: "outbound" | "inbound";
 // - status: circuit breaker state ("closed" | "half-open" | "open" | "unknown") or "".
 
-import { Counter, Gauge } from "prom-client";
+import { Counter, Gauge } from "../metrics/prom.js";
 import { metricsRegistry } from "../metrics/registry.js";
 import type { BreakerState } from "./circuit-breaker.js";
 

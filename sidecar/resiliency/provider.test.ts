@@ -211,6 +211,20 @@ describe("default policies", () => {
     expect(await gapsOf(p.actorPolicy("SummaryActor", "1"))).toEqual([100]);
   });
 
+  it("keeps each category and direction apart once resolved (resolutions are cached)", async () => {
+    const { p, clock } = provider([resource("defaults", spec)]);
+    const gapsOf = async (r: Runner) => gaps((await failingAttempts(clock, r)).times);
+    for (let round = 0; round < 2; round++) {
+      expect(await gapsOf(p.componentOutbound("s1", "state"))).toEqual([300, 300, 300]);
+      expect(await gapsOf(p.componentInbound("s1", "state"))).toEqual([400, 400, 400, 400]);
+      expect(await gapsOf(p.componentOutbound("b1", "bindings"))).toEqual([100]);
+      expect(await gapsOf(p.endpointPolicy("appC"))).toEqual([200, 200]);
+      expect(await gapsOf(p.actorPolicy("SummaryActor", "1"))).toEqual([100]);
+    }
+    // Another provider with other resources resolves on its own.
+    expect(provider([]).p.componentOutbound("s1", "state")).toBe(noopRunner);
+  });
+
   it("default timeouts apply per level too", async () => {
     const { p, clock } = provider([resource("defaults", spec)]);
     const hang = () => new Promise<never>(() => {});

@@ -2,6 +2,7 @@
 // requests finish (up to the grace period), idle keep-alive sockets close at once.
 import http from "node:http";
 import type { RequestListener } from "node:http";
+import { expressRequestClasses } from "../api/http/express-request-classes.js";
 
 export interface Listening {
   server: http.Server;
@@ -11,7 +12,8 @@ export interface Listening {
 
 export function listenHttp(handler: RequestListener, port: number, address: string): Promise<Listening> {
   return new Promise((resolve, reject) => {
-    const server = http.createServer({ keepAliveTimeout: 65_000 }, handler);
+    // An express app's requests start with its prototypes (see express-request-classes.ts).
+    const server = http.createServer({ keepAliveTimeout: 65_000, ...expressRequestClasses(handler) }, handler);
     server.once("error", reject);
     server.listen(port, address, () => {
       server.off("error", reject);

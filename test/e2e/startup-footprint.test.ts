@@ -17,7 +17,7 @@ import { daprClient, unaryCall } from "../compat/raw-grpc-client.js";
 const hook = path.join(repoRoot, "dist/test/support/module-log-hook.js");
 
 /** Client libraries that only a component or backend of theirs may load. */
-const heavyClients = ["ioredis", "pg", "amqplib", "mqtt", "@nats-io/transport-node", "@nats-io/jetstream", "@kubernetes/client-node"];
+const heavyClients = ["ioredis", "pg", "amqplib", "mqtt", "@nats-io/transport-node", "@nats-io/jetstream", "@kubernetes/client-node", "undici"];
 
 async function startLogged(resourcesPaths: string[] = []): Promise<{ sc: SidecarProcess; loaded: () => Promise<string[]> }> {
   if (!existsSync(hook)) throw new Error(`${hook} not found: run 'make build' first`);
@@ -57,6 +57,8 @@ describe("start-up footprint of the embedded default", () => {
     // The log saw the libraries the embedded default does use.
     expect(packages).toEqual(expect.arrayContaining(["better-sqlite3", "@grpc/grpc-js", "express"]));
     expect(packages.filter((p) => heavyClients.includes(p))).toEqual([]);
+    // Loaded on the first expression compiled (circuit-breaker trips, routing rules); there is none.
+    expect(packages).not.toContain("@marcbachmann/cel-js");
   });
 
   it("builds the protobuf reflection on the first gRPC message, and that call works", async () => {

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from "express";
-import { Counter, Histogram } from "prom-client";
+import { Counter, Histogram } from "../../metrics/prom.js";
 import { latencyBucketsMs, metricsRegistry } from "../../metrics/registry.js";
 
 const requestCount = new Counter({

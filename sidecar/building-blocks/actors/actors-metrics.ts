@@ -1,6 +1,6 @@
 // Dapr's actor metrics (`dapr_runtime_actor_*`, pkg/diagnostics/actors_monitoring.go),
 // with its label names, on the one registry.
-import { Counter, Gauge } from "prom-client";
+import { Counter, Gauge } from "../../metrics/prom.js";
 import { metricsRegistry } from "../../metrics/registry.js";
 
 const registers = [metricsRegistry];

@@ -1,4 +1,4 @@
-import { Counter, Histogram } from "prom-client";
+import { Counter, Histogram } from "../../metrics/prom.js";
 import { latencyBucketsMs, metricsRegistry } from "../../metrics/registry.js";
 import { componentCallMetrics } from "../../metrics/component-call-metrics.js";
 

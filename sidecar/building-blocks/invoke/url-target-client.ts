@@ -1,8 +1,12 @@
 // Calls a plain HTTP(S) URL given as the invocation target (Dapr's
 // HTTPEndpoint form). One keep-alive pool per origin, reused: the global fetch
 // costs several times more per call (web streams, a fresh Request and Response).
-import { Pool } from "undici";
+// undici is imported on the first URL call: most sidecars never make one, and
+// loading it costs start-up time and memory.
+import type { Pool } from "undici";
 import type { InvokeRequest, InvokeResponse } from "./invoke-core.js";
+
+let undici: Promise<typeof import("undici")> | undefined;
 
 export class UrlTargetClient {
   private readonly pools = new Map<string, Pool>();
@@ -13,7 +17,8 @@ export class UrlTargetClient {
     if (req.contentType) headers["content-type"] = req.contentType;
     const verb = req.verb.toUpperCase();
     const hasBody = verb !== "GET" && verb !== "HEAD" && req.body.length > 0;
-    const r = await this.pool(target.origin).request({
+    const pool = await this.pool(target.origin);
+    const r = await pool.request({
       method: verb as never,
       path: target.pathname + target.search,
       headers,
@@ -32,10 +37,12 @@ export class UrlTargetClient {
     await Promise.all(pools.map((p) => p.close().catch(() => p.destroy())));
   }
 
-  private pool(origin: string): Pool {
+  private async pool(origin: string): Promise<Pool> {
     let p = this.pools.get(origin);
     if (!p) {
-      p = new Pool(origin, { connections: 128, keepAliveTimeout: 30_000 });
+      const { Pool } = await (undici ??= import("undici"));
+      // Another call may have made it while the module loaded.
+      p = this.pools.get(origin) ?? new Pool(origin, { connections: 128, keepAliveTimeout: 30_000 });
       this.pools.set(origin, p);
     }
     return p;

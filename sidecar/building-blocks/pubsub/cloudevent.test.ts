@@ -113,7 +113,7 @@ describe("publishPayload", () => {
     expect(JSON.parse(own.data.toString())).toMatchObject({ id: "x", source: "s", topic: "orders" });
   });
 
-  it("writes exactly the bytes of JSON.stringify(newCloudEvent(...)), text copied verbatim or not", () => {
+  it("writes exactly the bytes of JSON.stringify(newCloudEvent(...)), whichever way the text goes in", () => {
     const texts: Buffer[] = [
       Buffer.from(""), Buffer.from("hello"), Buffer.alloc(4096, "a"), Buffer.from("héllo → 世界 🎉"),
       Buffer.from('say "hi"'), Buffer.from("back\\slash"), Buffer.from("line\nbreak\ttab\u0000nul"), Buffer.from("\u2028\u2029\u007f"),

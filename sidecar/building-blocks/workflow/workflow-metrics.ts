@@ -1,6 +1,6 @@
 // Dapr's workflow metrics (pkg/diagnostics/workflow_monitoring.go), with the
 // same names and labels so Dapr dashboards keep working.
-import { Counter, Gauge, Histogram } from "prom-client";
+import { Counter, Gauge, Histogram } from "../../metrics/prom.js";
 import { latencyBucketsMs, metricsRegistry } from "../../metrics/registry.js";
 
 const operationCount = new Counter({
