@@ -8,7 +8,13 @@ import { serveUnknownMethods, type UnknownMethodHandler } from "./unknown-method
 
 /** `unknownMethods` serves calls to any other method (gRPC proxying to this sidecar's app). */
 export function buildInternalGrpc(handlers: GrpcHandlers, unknownMethods?: UnknownMethodHandler): grpc.Server {
-  const server = new grpc.Server({ "grpc.max_receive_message_length": -1, "grpc.max_send_message_length": -1 });
+  const server = new grpc.Server({
+    "grpc.max_receive_message_length": -1,
+    "grpc.max_send_message_length": -1,
+    // As on the API server (grpc-server.ts): no channelz service is served, and its
+    // per-call bookkeeping cost the callee sidecar about 8% of its CPU per invocation.
+    "grpc.enable_channelz": 0,
+  });
   const service = internalService();
   const impl: GrpcHandlers = {};
   for (const rpc of Object.keys(service)) impl[rpc] = handlers[rpc] ?? unimplemented(rpc);

@@ -113,7 +113,7 @@ describe("publishPayload", () => {
     expect(JSON.parse(own.data.toString())).toMatchObject({ id: "x", source: "s", topic: "orders" });
   });
 
-  it("writes exactly the bytes of JSON.stringify(newCloudEvent(...)), whichever way the text goes in", () => {
+  it("writes exactly the bytes of Buffer.from(JSON.stringify(envelope)), ASCII or not", () => {
     const texts: Buffer[] = [
       Buffer.from(""), Buffer.from("hello"), Buffer.alloc(4096, "a"), Buffer.from("héllo → 世界 🎉"),
       Buffer.from('say "hi"'), Buffer.from("back\\slash"), Buffer.from("line\nbreak\ttab\u0000nul"), Buffer.from("\u2028\u2029\u007f"),
@@ -133,6 +133,10 @@ describe("publishPayload", () => {
         const input = base({ ...v, data });
         expect(publishPayload(input).data.toString("latin1")).toBe(Buffer.from(JSON.stringify(newCloudEvent(input))).toString("latin1"));
       }
+    }
+    for (const own of ['{"id":"x","source":"s","type":"t","specversion":"1.0","data":"plain"}', '{"id":"é","source":"s","type":"t","specversion":"1.0","data":{"k":"\ud83c"}}']) {
+      const input = base({ data: Buffer.from(own), contentType: "application/cloudevents+json" });
+      expect(publishPayload(input).data.toString("latin1")).toBe(Buffer.from(JSON.stringify(completeCloudEvent(Buffer.from(own), input))).toString("latin1"));
     }
   });
 

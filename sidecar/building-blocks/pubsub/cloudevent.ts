@@ -7,7 +7,6 @@
 // alongside extension fields in some versions, formats `time` with
 // milliseconds, and lower-cases/strips unknown attributes), whereas Dapr
 // apps and SDKs rely on Dapr's exact field set and spelling.
-import { isAscii } from "node:buffer";
 import { randomUUID } from "node:crypto";
 
 export const CLOUDEVENT_TYPE = "com.dapr.event.sent";
@@ -152,11 +151,6 @@ function applyExpiration(ce: CloudEvent, input: EnvelopeInput, nowMs: number): v
 
 /** Dapr's envelope for a non-CloudEvent payload. */
 export function newCloudEvent(input: EnvelopeInput): CloudEvent {
-  return buildCloudEvent(input, false);
-}
-
-/** With `textLater`, `data` is left "" for the caller to fill in (see `withAsciiText`). */
-function buildCloudEvent(input: EnvelopeInput, textLater: boolean): CloudEvent {
   const nowMs = input.now ? input.now.getTime() : Date.now();
   const contentType = input.contentType || DEFAULT_DATA_CONTENT_TYPE;
   const trace = input.traceparent ?? "";
@@ -173,8 +167,7 @@ function buildCloudEvent(input: EnvelopeInput, textLater: boolean): CloudEvent {
     tracestate: input.tracestate ?? "",
     time: rfc3339At(nowMs),
   };
-  if (textLater) ce.data = "";
-  else encodeData(ce, input.data, contentType);
+  encodeData(ce, input.data, contentType);
   applyOverrides(ce, input.metadata ?? {});
   applyExpiration(ce, input, nowMs);
   return ce;
@@ -249,35 +242,19 @@ export function publishPayload(input: EnvelopeInput): { data: Buffer; contentTyp
   if (isRawPayload(input.metadata)) {
     return { data: input.data, contentType: input.contentType || "application/octet-stream" };
   }
-  if (isCloudEventContentType(input.contentType)) {
-    return { data: Buffer.from(JSON.stringify(completeCloudEvent(input.data, input))), contentType: CLOUDEVENT_CONTENT_TYPE };
-  }
-  const contentType = input.contentType || DEFAULT_DATA_CONTENT_TYPE;
-  if (!isJsonContentType(contentType) && !isBinaryContentType(contentType) && isAscii(input.data)) {
-    return { data: withAsciiText(buildCloudEvent(input, true), input.data), contentType: CLOUDEVENT_CONTENT_TYPE };
-  }
-  return { data: Buffer.from(JSON.stringify(newCloudEvent(input))), contentType: CLOUDEVENT_CONTENT_TYPE };
+  const ce = isCloudEventContentType(input.contentType) ? completeCloudEvent(input.data, input) : newCloudEvent(input);
+  return { data: jsonBytes(JSON.stringify(ce)), contentType: CLOUDEVENT_CONTENT_TYPE };
 }
 
 /**
- * `Buffer.from(JSON.stringify(ce))` as if `ce.data` (now "") held `text`, which
- * is ASCII. Its JSON string is ASCII too, one byte per character, so it is
- * copied into the buffer as latin1 rather than UTF-8 encoded: that encoding of
- * the whole envelope was the largest single cost of a publish.
+ * `Buffer.from(json)`, cheaper for the usual envelope: when every character is
+ * ASCII (byte length = string length) the text is copied byte for byte
+ * (latin1) instead of UTF-8 encoded, which was a large share of a publish's CPU.
  */
-function withAsciiText(ce: CloudEvent, text: Buffer): Buffer {
-  const quoted = JSON.stringify(text.toString("latin1"));
-  const json = JSON.stringify(ce);
-  // Only the key itself can read `"data":""`: inside JSON strings every quote is escaped.
-  const key = json.indexOf('"data":""');
-  if (key < 0) return Buffer.from(JSON.stringify({ ...ce, data: text.toString("latin1") }));
-  const head = json.slice(0, key + '"data":'.length);
-  const tail = json.slice(key + '"data":""'.length);
-  const headBytes = Buffer.byteLength(head);
-  const out = Buffer.allocUnsafe(headBytes + quoted.length + Buffer.byteLength(tail));
-  out.write(head, 0);
-  out.write(quoted, headBytes, "latin1");
-  out.write(tail, headBytes + quoted.length);
+function jsonBytes(json: string): Buffer {
+  const length = Buffer.byteLength(json);
+  const out = Buffer.allocUnsafe(length);
+  out.write(json, 0, length, length === json.length ? "latin1" : "utf8");
   return out;
 }
 
