@@ -1,34 +1,35 @@
 import type { NextFunction, Request, Response } from "express";
-import { Counter, Histogram } from "../../metrics/prom.js";
+// Fast* (not prom-client's classes): updated on every request.
+import { FastCounter, FastHistogram } from "../../metrics/fast-metrics.js";
 import { latencyBucketsMs, metricsRegistry } from "../../metrics/registry.js";
 
-const requestCount = new Counter({
+const requestCount = new FastCounter({
   name: "dapr_http_server_request_count",
   help: "Number of HTTP requests started in server",
   labelNames: ["app_id", "method", "path"],
   registers: [metricsRegistry],
 });
-const responseCount = new Counter({
+const responseCount = new FastCounter({
   name: "dapr_http_server_response_count",
   help: "The number of HTTP responses",
   labelNames: ["app_id", "method", "path", "status"],
   registers: [metricsRegistry],
 });
-const latency = new Histogram({
+const latency = new FastHistogram({
   name: "dapr_http_server_latency",
   help: "HTTP request end-to-end latency in server (ms)",
   labelNames: ["app_id", "method", "path", "status"],
   buckets: latencyBucketsMs,
   registers: [metricsRegistry],
 });
-const requestBytes = new Histogram({
+const requestBytes = new FastHistogram({
   name: "dapr_http_server_request_bytes",
   help: "HTTP request body size if set as ContentLength (uncompressed) in server",
   labelNames: ["app_id", "method", "path"],
   buckets: [1024, 2048, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216],
   registers: [metricsRegistry],
 });
-const responseBytes = new Histogram({
+const responseBytes = new FastHistogram({
   name: "dapr_http_server_response_bytes",
   help: "HTTP response body size (uncompressed) in server",
   labelNames: ["app_id", "method", "path", "status"],
