@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../test/support/services.js";
+import { sidecarNodeOptions } from "../cli/sidecar-heap.js";
 
 function findRepoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -44,7 +45,8 @@ export async function startBenchSidecar(appId: string, args: string[] = []): Pro
     "--dapr-http-port", String(httpPort), "--dapr-grpc-port", String(grpcPort), "--metrics-port", String(metricsPort),
     ...args,
   // A benchmark that runs several sidecars which must find each other sets DAPR_TS_HOME itself.
-  ], { env: { ...process.env, DAPR_TS_HOME: process.env.DAPR_TS_HOME ?? home }, stdio: ["ignore", "pipe", "pipe"] });
+  // NODE_OPTIONS as the launchers set it (cli/sidecar-heap.ts), so memory is measured as deployed.
+  ], { env: { ...process.env, NODE_OPTIONS: sidecarNodeOptions(process.env.NODE_OPTIONS), DAPR_TS_HOME: process.env.DAPR_TS_HOME ?? home }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   proc.stdout!.on("data", (d) => (output += d));
   proc.stderr!.on("data", (d) => (output += d));

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { flagValue } from "./run-command.js";
+import { sidecarNodeOptions } from "./sidecar-heap.js";
 
 export interface AppSpec {
   appId: string;
@@ -62,7 +63,9 @@ export async function startRunGroup(specs: AppSpec[]): Promise<number> {
     const grpcPort = await ensure("dapr-grpc-port");
     await ensure("metrics-port");
     const appPort = flagValue(flags, "app-port");
-    const sidecar = spawn(process.execPath, [cliMain, "sidecar", ...flags], { stdio: ["ignore", "pipe", "pipe"], env: process.env });
+    // The sidecar's heap settings that V8 only reads at start-up (see sidecar-heap.ts).
+    const env = { ...process.env, NODE_OPTIONS: sidecarNodeOptions(process.env.NODE_OPTIONS) };
+    const sidecar = spawn(process.execPath, [cliMain, "sidecar", ...flags], { stdio: ["ignore", "pipe", "pipe"], env });
     children.push(sidecar);
     pipePrefixed(sidecar, `== DAPR (${spec.appId}) ==`);
     const sidecarExit = new Promise<number>((resolve) => sidecar.once("exit", (code, signal) => resolve(exitCode(code, signal, stopping))));

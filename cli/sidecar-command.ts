@@ -2,6 +2,7 @@
 // (draining in-flight requests) with exit code 0; a fatal start-up error
 // (e.g. a component that fails without ignoreErrors) exits 1 naming the cause.
 import { parseSidecarFlags } from "../sidecar/runtime/flags.js";
+import { tuneOldGeneration } from "./sidecar-heap.js";
 
 export async function main(argv: string[]): Promise<number> {
   let opts;
@@ -11,6 +12,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`dapr-ts sidecar: ${(err as Error).message}\n`);
     return 2;
   }
+  // Before the runtime loads, so start-up is collected the same way (see sidecar-heap.ts).
+  tuneOldGeneration();
   // Imported only once the flags are good: a typo should not wait for the runtime to load.
   const { Sidecar } = await import("../sidecar/runtime/sidecar.js");
   let done!: (code: number) => void;

@@ -10,6 +10,7 @@
 //   ends the retry loop at once;
 // - retries wait per the back-off and stop when `matching` excludes the status.
 
+import { setMaxListeners } from "node:events";
 import type { Logger } from "../log/logger.js";
 import { Backoff, STOP, type RetryConfig } from "./backoff.js";
 import type { CircuitBreaker, BreakerState } from "./circuit-breaker.js";
@@ -40,6 +41,9 @@ export interface Runner {
 }
 
 const neverAborted = new AbortController().signal;
+// Every call without a policy of its own gets this signal; each listener goes when its call ends,
+// but many calls at once would trip Node's (false) "possible EventTarget memory leak" warning.
+setMaxListeners(0, neverAborted);
 
 /** The runner for "no policy": calls `fn` once, as is. */
 export const noopRunner: Runner = {

@@ -23,8 +23,9 @@ interface ExpressLike {
 type RequestClasses = Pick<http.ServerOptions, "IncomingMessage" | "ServerResponse">;
 
 function isExpressApp(handler: unknown): handler is ExpressLike {
-  const h = handler as Partial<ExpressLike> | undefined;
-  return typeof h === "function" && typeof h.handle === "function" && typeof h.request === "object" && typeof h.response === "object";
+  if (typeof handler !== "function") return false;
+  const h = handler as unknown as Partial<ExpressLike>;
+  return typeof h.handle === "function" && typeof h.request === "object" && typeof h.response === "object";
 }
 
 // node:http's constructors are plain functions that initialise `this` when called
