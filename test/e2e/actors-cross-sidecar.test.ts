@@ -3,14 +3,12 @@
 // as daprd's, hosts no actors but calls them. This test process also plays a
 // third sidecar on the internal port (CallActorReminder, CallActorStream).
 import http from "node:http";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { daprProto, lookup } from "../../sidecar/api/grpc/protos.js";
 import { startSidecar, type SidecarProcess } from "../support/sidecar-process.js";
-import { freePort, services, uniqueName } from "../support/services.js";
+import { redisComponentDir } from "../support/resources.js";
+import { freePort, uniqueName } from "../support/services.js";
 
 const TYPE = uniqueName("CrossActor");
 const namespace = uniqueName("ns");
@@ -33,23 +31,7 @@ interface HttpHost {
 }
 
 function resourcesDir(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-actors-x-"));
-  writeFileSync(path.join(dir, "statestore.yaml"), `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: actorstore
-spec:
-  type: state.redis
-  version: v1
-  metadata:
-    - name: redisHost
-      value: ${services.redis.host}:${services.redis.port}
-    - name: actorStateStore
-      value: "true"
-    - name: actorPlacement
-      value: redis
-`);
-  return dir;
+  return redisComponentDir("actorstore", "state.redis", { actorStateStore: "true", actorPlacement: "redis" });
 }
 
 const resDir = resourcesDir();

@@ -4,12 +4,12 @@
 // activation: an actor id active on two instances at once, or two calls inside
 // one actor at once, is recorded as a violation.
 import http from "node:http";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSidecar, type SidecarProcess } from "../support/sidecar-process.js";
-import { freePort, services, uniqueName } from "../support/services.js";
+import { redisComponentDir } from "../support/resources.js";
+import { freePort, uniqueName } from "../support/services.js";
 
 const TYPE = uniqueName("PlacedActor");
 const HANG_TYPE = uniqueName("HangActor");
@@ -138,22 +138,7 @@ function startApp(name: string, port: number, sidecarPort: () => number): Promis
 }
 
 function resources(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-actors-"));
-  writeFileSync(path.join(dir, "statestore.yaml"), `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: actorstore
-spec:
-  type: state.redis
-  version: v1
-  metadata:
-    - name: redisHost
-      value: ${services.redis.host}:${services.redis.port}
-    - name: actorStateStore
-      value: "true"
-    - name: actorPlacement
-      value: redis
-`);
+  const dir = redisComponentDir("actorstore", "state.redis", { actorStateStore: "true", actorPlacement: "redis" });
   writeFileSync(path.join(dir, "resiliency.yaml"), `apiVersion: dapr.io/v1alpha1
 kind: Resiliency
 metadata:
