@@ -13,10 +13,13 @@ export interface ComponentCallMetrics {
 export function componentCallMetrics(o: {
   count: { name: string; help: string };
   latency: { name: string; help: string };
-  /** Label names besides `success`. */
+  /** Label names; `success` is added last unless listed (Dapr's order differs per metric). */
   labelNames: string[];
 }): ComponentCallMetrics {
-  const labelNames = [...o.labelNames, "success"];
+  const labelNames = o.labelNames.includes("success") ? o.labelNames : [...o.labelNames, "success"];
+  const successLast = labelNames[labelNames.length - 1] === "success";
+  const ordered = (labels: Record<string, string>, success: string) =>
+    Object.fromEntries(labelNames.map((n) => [n, n === "success" ? success : labels[n]!]));
   const count = new FastCounter({ ...o.count, labelNames, registers: [metricsRegistry] });
   const latency = new FastHistogram({ ...o.latency, labelNames, buckets: latencyBucketsMs, registers: [metricsRegistry] });
   return {
@@ -28,7 +31,8 @@ export function componentCallMetrics(o: {
         success = "true";
         return r;
       } finally {
-        const all = { ...labels, success };
+        // Series print their labels in the order of this object: keep the declared order.
+        const all = successLast ? { ...labels, success } : ordered(labels, success);
         count.inc(all);
         latency.observe(all, performance.now() - start);
       }

@@ -7,7 +7,7 @@ import { bulkPublish, type PubSub } from "../../components/pubsub/pubsub.js";
 import type { LoadedComponent } from "../../components/hub.js";
 import type { RuntimeContext } from "../../runtime/runtime-context.js";
 import { CloudEventError, isRawPayload, publishPayload, type EnvelopeInput } from "./cloudevent.js";
-import { egressCount, egressLatency } from "./pubsub-metrics.js";
+import { egress } from "./pubsub-metrics.js";
 
 export interface PublishInput {
   pubsubName: string;
@@ -111,18 +111,8 @@ export class PubSubCore {
     }
   }
 
-  private async measure<T>(component: string, topic: string, fn: () => Promise<T>): Promise<T> {
-    const start = performance.now();
-    let success = "false";
-    try {
-      const r = await fn();
-      success = "true";
-      return r;
-    } finally {
-      const labels = { app_id: this.rt.appId, component, success, topic };
-      egressCount.inc(labels);
-      egressLatency.observe(labels, performance.now() - start);
-    }
+  private measure<T>(component: string, topic: string, fn: () => Promise<T>): Promise<T> {
+    return egress.measure({ app_id: this.rt.appId, component, topic }, fn);
   }
 }
 

@@ -1,19 +1,13 @@
 // Fast* (not prom-client's classes): these are updated on every publish and delivery.
 import { FastCounter, FastHistogram } from "../../metrics/fast-metrics.js";
+import { componentCallMetrics } from "../../metrics/component-call-metrics.js";
 import { latencyBucketsMs, metricsRegistry } from "../../metrics/registry.js";
 
-export const egressCount = new FastCounter({
-  name: "dapr_component_pubsub_egress_count",
-  help: "The number of outgoing messages published to the pub/sub component",
+/** Publishes: count and latency by component, topic and success. */
+export const egress = componentCallMetrics({
+  count: { name: "dapr_component_pubsub_egress_count", help: "The number of outgoing messages published to the pub/sub component" },
+  latency: { name: "dapr_component_pubsub_egress_latencies", help: "The latency of the response from the pub/sub component (ms)" },
   labelNames: ["app_id", "component", "success", "topic"],
-  registers: [metricsRegistry],
-});
-export const egressLatency = new FastHistogram({
-  name: "dapr_component_pubsub_egress_latencies",
-  help: "The latency of the response from the pub/sub component (ms)",
-  labelNames: ["app_id", "component", "success", "topic"],
-  buckets: latencyBucketsMs,
-  registers: [metricsRegistry],
 });
 export const ingressCount = new FastCounter({
   name: "dapr_component_pubsub_ingress_count",
