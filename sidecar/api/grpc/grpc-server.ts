@@ -6,6 +6,7 @@ import { daprService } from "./protos.js";
 import { unimplemented, withToken, type GrpcHandlers } from "./grpc-helpers.js";
 import { withGrpcMetrics, withMessageSizeMetrics } from "./grpc-metrics.js";
 import { serveUnknownMethods, type UnknownMethodHandler } from "./unknown-methods.js";
+import { serveUnaryFast } from "./unary-fast-path.js";
 
 export interface ExtraService {
   service: grpc.ServiceDefinition;
@@ -50,6 +51,7 @@ export function buildGrpcApi(opts: GrpcApiOptions): { server: grpc.Server; imple
     server.addService(withMessageSizeMetrics(extra.service, opts.appId), wrapped);
   }
   if (opts.unknownMethods) serveUnknownMethods(server, withToken(opts.unknownMethods as grpc.UntypedHandleCall, opts.apiToken) as UnknownMethodHandler);
+  serveUnaryFast(server, { maxReceive: opts.maxMessageSize, maxSend: opts.maxMessageSize });
   return { server, implemented };
 }
 

@@ -5,6 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 import { unimplemented, type GrpcHandlers } from "./grpc-helpers.js";
 import { internalService } from "./protos.js";
 import { serveUnknownMethods, type UnknownMethodHandler } from "./unknown-methods.js";
+import { serveUnaryFast } from "./unary-fast-path.js";
 
 /** `unknownMethods` serves calls to any other method (gRPC proxying to this sidecar's app). */
 export function buildInternalGrpc(handlers: GrpcHandlers, unknownMethods?: UnknownMethodHandler): grpc.Server {
@@ -20,5 +21,6 @@ export function buildInternalGrpc(handlers: GrpcHandlers, unknownMethods?: Unkno
   for (const rpc of Object.keys(service)) impl[rpc] = handlers[rpc] ?? unimplemented(rpc);
   server.addService(service, impl);
   if (unknownMethods) serveUnknownMethods(server, unknownMethods);
+  serveUnaryFast(server, { maxReceive: -1, maxSend: -1 });
   return server;
 }
