@@ -93,6 +93,24 @@ describe("postgresql v1: Dapr layout compatibility", () => {
     ]);
   });
 
+  it("creates its own table when another store's migrations already reached the shared metadata table's level", async () => {
+    // Two v1 stores, own tableName each, default-style shared metadata table: the level key is per metadata table.
+    const second = { table: uniqueTable("compat_second"), meta: toDapr.meta };
+    const first = store(toDapr);
+    await first.init();
+    await first.close();
+    const s = store(second);
+    try {
+      await s.init();
+      await s.set(setReq("app||k", '"v"', { metadata: { ttlInSeconds: "100" } }));
+      expect((await s.get({ key: "app||k" })).data?.toString()).toBe('"v"');
+      expect((await raw.query(`SELECT value FROM ${second.meta} WHERE key = 'migrations'`)).rows[0]).toEqual({ value: "2" });
+    } finally {
+      await s.close();
+      await dropTables(second.table);
+    }
+  });
+
   it("garbage-collects expired rows once per interval across sidecars", async () => {
     const s = store(toDapr, { cleanupInterval: "1h" });
     await s.init();

@@ -23,7 +23,7 @@ export async function openPostgres(
   try {
     const client = await pool.connect();
     try {
-      await migrate(client, md.metadataTableName, migrations.name, migrations.steps);
+      await migrate(client, md.metadataTableName, migrations.name, migrations.steps, md.tableName);
     } finally {
       client.release();
     }

@@ -43,7 +43,14 @@ export function v2Migrations(table: string): Migration[] {
   ];
 }
 
-export async function migrate(client: PoolClient, metadataTableName: string, migrationKey: string, migrations: Migration[]): Promise<void> {
+/**
+ * Brings `stateTable` up to the last migration. v1's level is recorded under one
+ * key per metadata table, not per state table (as Dapr records it), so a second
+ * v1 store with its own tableName but the same metadata table finds the level
+ * already reached while its table does not exist: when the table is missing,
+ * every step runs again (each is idempotent) and the recorded level is kept.
+ */
+export async function migrate(client: PoolClient, metadataTableName: string, migrationKey: string, migrations: Migration[], stateTable: string): Promise<void> {
   await client.query("BEGIN");
   try {
     // Several sidecars may start at once: serialize their migrations.
@@ -52,8 +59,10 @@ export async function migrate(client: PoolClient, metadataTableName: string, mig
     const res = await client.query<{ value: string }>(`SELECT value FROM ${metadataTableName} WHERE key = $1`, [migrationKey]);
     const level = res.rows[0] ? Number(res.rows[0].value) : 0;
     if (!Number.isInteger(level) || level < 0) throw new Error(`invalid migration level '${res.rows[0]?.value}' in ${metadataTableName}`);
-    for (let i = level; i < migrations.length; i++) {
+    const exists = (await client.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [stateTable])).rows[0]?.t != null;
+    for (let i = exists ? level : 0; i < migrations.length; i++) {
       await migrations[i]!(client);
+      if (i < level) continue;
       await client.query(
         `INSERT INTO ${metadataTableName} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
         [migrationKey, String(i + 1)],
