@@ -103,7 +103,7 @@ describe("postgresql v1: Dapr layout compatibility", () => {
     try {
       await s.init();
       await s.set(setReq("app||k", '"v"', { metadata: { ttlInSeconds: "100" } }));
-      expect((await s.get({ key: "app||k" })).data?.toString()).toBe('"v"');
+      expect((await s.get({ key: "app||k", metadata: {} }))?.data?.toString()).toBe('"v"');
       expect((await raw.query(`SELECT value FROM ${second.meta} WHERE key = 'migrations'`)).rows[0]).toEqual({ value: "2" });
     } finally {
       await s.close();
