@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./services.js";
+import { sidecarNodeOptions } from "../../cli/sidecar-heap.js";
 
 /** The repository root, found from this file whether it runs as source or compiled under dist/. */
 export const repoRoot = findRoot(path.dirname(fileURLToPath(import.meta.url)));
@@ -69,7 +70,8 @@ async function startSidecarOnce(o: SidecarStartOptions): Promise<SidecarProcess>
   ];
   const home = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-home-"));
   const proc = spawn(process.execPath, args, {
-    env: { ...process.env, DAPR_TS_HOME: home, ...o.env },
+    // The heap flags the launchers give a sidecar, so tests run it as it is deployed.
+    env: { ...process.env, NODE_OPTIONS: sidecarNodeOptions(process.env.NODE_OPTIONS), DAPR_TS_HOME: home, ...o.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
