@@ -30,7 +30,7 @@ export function prop(properties: Properties, name: string): string | undefined {
   return undefined;
 }
 
-export function requiredProp(ctx: ComponentContext, name: string): string {
+export function requiredProp(ctx: Pick<ComponentContext, "name" | "type" | "properties">, name: string): string {
   const v = prop(ctx.properties, name);
   if (v === undefined || v === "") throw new Error(`component ${ctx.name} (${ctx.type}): missing required metadata '${name}'`);
   return v;

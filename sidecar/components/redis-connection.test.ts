@@ -1,10 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { silentLogger } from "../log/logger.js";
 import type { Properties } from "./component.js";
-import { redisConnection } from "./redis-connection.js";
+import { redisConnection, redisUrl } from "./redis-connection.js";
 
-const conn = (properties: Properties) =>
-  redisConnection({ name: "r", type: "state.redis", version: "v1", properties, appId: "a", namespace: "default", logger: silentLogger });
+const conn = (properties: Properties) => redisConnection({ name: "r", type: "state.redis", properties });
 
 describe("redisConnection", () => {
   it("reads every form of redisHost Dapr accepts", () => {
@@ -28,5 +26,11 @@ describe("redisConnection", () => {
     expect(() => conn({ redisHost: "h:99999" })).toThrow(/redisHost/);
     expect(() => conn({ redisHost: "::1:6379" })).toThrow(/redisHost/);
     expect(() => conn({ redisHost: "h:1", redisDB: "-1" })).toThrow(/redisDB/);
+  });
+
+  it("writes a URL for clients configured by one, escaping credentials and bracketing IPv6", () => {
+    expect(redisUrl(conn({ redisHost: "h:2" }))).toBe("redis://h:2/0");
+    expect(redisUrl(conn({ redisHost: "[::1]:7000", redisUsername: "u", redisPassword: "p@ss", redisDB: "2", enableTLS: "true" }))).toBe("rediss://u:p%40ss@[::1]:7000/2");
+    expect(redisUrl(conn({ redisHost: "h", redisPassword: "pw" }))).toBe("redis://:pw@h:6379/0");
   });
 });

@@ -5,6 +5,7 @@
 // sidecar drops out by itself. The Redis client loads only when used.
 import type { Redis } from "ioredis";
 import { AppNotFoundError, type NameResolver, type ResolvedAddress } from "./name-resolver.js";
+import { parseRedisHost } from "../components/redis-connection.js";
 
 interface Entry {
   host: string;
@@ -30,15 +31,19 @@ export class RedisNameResolver implements NameResolver {
   private readonly ttlMs: number;
   private readonly cacheMs: number;
 
+  private readonly address: { host: string; port: number };
+
   constructor(private readonly o: RedisResolverOptions) {
+    const address = parseRedisHost(o.redisHost);
+    if (!address) throw new Error(`nameResolution redis: configuration.redisHost must be host:port, got '${o.redisHost}'`);
+    this.address = address;
     this.ttlMs = o.ttlMs ?? 10_000;
     this.cacheMs = o.cacheMs ?? 1_000;
   }
 
   private redis(): Promise<Redis> {
     this.client ??= import("ioredis").then(({ Redis }) => {
-      const [host, port] = this.o.redisHost.split(":");
-      return new Redis({ host, port: Number(port ?? 6379), password: this.o.redisPassword || undefined, maxRetriesPerRequest: 2 });
+      return new Redis({ ...this.address, password: this.o.redisPassword || undefined, maxRetriesPerRequest: 2 });
     });
     return this.client;
   }

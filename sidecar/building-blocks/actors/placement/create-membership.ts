@@ -7,6 +7,7 @@
 import os from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { prop, type Properties } from "../../../components/component.js";
+import { redisConnection, redisUrl } from "../../../components/redis-connection.js";
 import type { Logger } from "../../../log/logger.js";
 import { LazyMembership } from "./lazy-membership.js";
 import { LocalMembership } from "./local-membership.js";
@@ -35,10 +36,8 @@ export function placementAddress(c: Pick<PlacementChoice, "flag" | "storeType" |
   if (raw === "local" || raw === "kubernetes") return raw;
   if (raw === "redis") {
     if (c.storeType !== "state.redis" || !c.storeProperties) throw new Error("actorPlacement 'redis' needs the actor state store to be state.redis");
-    const host = prop(c.storeProperties, "redisHost") ?? "127.0.0.1:6379";
-    const password = prop(c.storeProperties, "redisPassword");
-    const db = prop(c.storeProperties, "redisDB") ?? "0";
-    return `redis://${password ? `:${encodeURIComponent(password)}@` : ""}${host}/${db}`;
+    // The store's own connection metadata, read as the store reads it (user, TLS, IPv6 and all).
+    return redisUrl(redisConnection({ name: "actor state store", type: c.storeType, properties: c.storeProperties }));
   }
   if (/^rediss?:\/\//.test(raw)) return raw;
   throw new Error(`placement address '${raw}' is not supported: use 'local', 'kubernetes', 'redis' or a redis:// URL`);
