@@ -54,11 +54,19 @@ export class InternalClients {
   }
 }
 
-/** `map<string, ListStringValue>` <-> plain headers. */
+/** `map<string, ListStringValue>` <-> plain headers. (Plain loops: these run for every call.) */
 export function toListMap(h: Record<string, string>): Record<string, { values: string[] }> {
-  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, { values: [v] }]));
+  const out: Record<string, { values: string[] }> = {};
+  for (const k in h) if (k !== "__proto__") out[k] = { values: [h[k]!] };
+  return out;
 }
 
 export function fromListMap(m: Record<string, { values: string[] }> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [k, (v?.values ?? []).join(", ")]));
+  const out: Record<string, string> = {};
+  for (const k in m) {
+    if (k === "__proto__") continue;
+    const values = m[k]?.values;
+    out[k] = !values ? "" : values.length === 1 ? values[0]! : values.join(", ");
+  }
+  return out;
 }

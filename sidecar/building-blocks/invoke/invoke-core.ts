@@ -87,6 +87,8 @@ export class InvokeCore {
   }
 
   validateMethod(method: string): string {
+    // A '..' segment needs a dot, plain or percent-encoded: most methods have neither, and skip the decoding.
+    if (!method.includes(".") && !method.includes("%")) return method;
     const decoded = safeDecode(method);
     if (decoded.split("/").some((seg) => seg === "..")) throw Errors.directInvokeMethodInvalid(`'${method}' must not contain '..' segments`);
     return method;
@@ -116,17 +118,12 @@ export class InvokeCore {
     return this.outbound(req, async (appId, namespace, headers, signal) => {
       const addr = await this.resolver.resolve(appId, namespace);
       const channel = this.clients.channel(`${addr.host}:${addr.port}`);
-      const request = {
-        ver: "V1",
-        metadata: toListMap(headers),
-        message: { method: req.method, content_type: req.contentType ?? "", http_extension: { verb: req.verb.toUpperCase(), querystring: req.query } },
-      };
-      const r = await callLocalStream(channel, request, req.body, signal).catch((err) => {
+      const head = { method: req.method, contentType: req.contentType ?? "", verb: req.verb.toUpperCase(), query: req.query, metadata: headers };
+      const r = await callLocalStream(channel, head, req.body, signal).catch((err) => {
         this.resolver.invalidate?.();
         throw err;
       });
-      const h = fromListMap(r.headers);
-      return { status: r.status, headers: h, body: r.body, contentType: r.contentType || h["content-type"] || undefined };
+      return { status: r.status, headers: r.headers, body: r.body, contentType: r.contentType || r.headers["content-type"] || undefined };
     });
   }
 

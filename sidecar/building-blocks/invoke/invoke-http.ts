@@ -74,10 +74,17 @@ function hasBody(req: Request): boolean {
   return (len !== undefined && len !== "0") || req.headers["transfer-encoding"] !== undefined;
 }
 
+// Framing and hop-by-hop headers of the callee's answer: this hop sets its own.
+const notForwarded = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);
+
 function writeHead(res: Response, r: { status: number; headers: Record<string, string>; contentType?: string }): void {
-  for (const [k, v] of Object.entries(r.headers)) {
-    if (["content-length", "transfer-encoding", "connection", "keep-alive"].includes(k)) continue;
-    res.setHeader(k, v);
+  for (const k in r.headers) {
+    if (notForwarded.has(k)) continue;
+    try {
+      res.setHeader(k, r.headers[k]!);
+    } catch {
+      // A header Node refuses to send (a name or value with characters HTTP forbids) is left out.
+    }
   }
   if (r.contentType) res.setHeader("content-type", r.contentType);
   res.status(r.status);

@@ -25,6 +25,31 @@ export async function* chunked(source: AsyncIterable<Buffer | string>): AsyncGen
   }
 }
 
+/**
+ * A whole (small) stream as one Buffer, read with plain events: no async
+ * iteration, and no copy when it came in one chunk.
+ */
+export function readWhole(body: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let ended = false;
+    body.on("data", (c: Buffer | string) => {
+      const buf = typeof c === "string" ? Buffer.from(c) : c;
+      chunks.push(buf);
+      size += buf.length;
+    });
+    body.once("end", () => {
+      ended = true;
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+    body.once("error", reject);
+    body.once("close", () => {
+      if (!ended) reject(new Error("the body was cut short"));
+    });
+  });
+}
+
 /** Writes one message; resolves at once, or when the stream drains (or ends) if its buffer is full. */
 export function writeWithBackpressure(stream: Writable, msg: unknown): Promise<void> {
   if (stream.write(msg)) return Promise.resolve();
