@@ -14,6 +14,7 @@ import type { Logger } from "../../../log/logger.js";
 import type { Message, MessageHandler, PubSub, PubSubFeature, PublishRequest, SubscribeRequest, Subscription } from "../pubsub.js";
 import { settleWithin } from "../settle.js";
 import { WorkPool } from "../work-pool.js";
+import { AckBatcher } from "./ack-batcher.js";
 import { redisStreamsSettings, type RedisStreamsSettings } from "./redis-options.js";
 
 type StreamEntry = [id: Buffer, fields: Buffer[]];
@@ -103,6 +104,7 @@ class StreamSubscription {
   /** Its own connection, because XREADGROUP BLOCK holds the connection it runs on. */
   private readonly reader: Redis;
   private readonly pool: WorkPool;
+  private readonly acks: AckBatcher;
   /** Ids being handled right now, so a reclaim never hands the same entry out twice at once. */
   private readonly inflight = new Set<string>();
   private readLoop?: Promise<void>;
@@ -119,6 +121,7 @@ class StreamSubscription {
     this.reader = new Redis({ ...s.connection, lazyConnect: false, maxRetriesPerRequest: null });
     this.reader.on("error", (err) => log.debug("redis reader connection error", { error: err.message }));
     this.pool = new WorkPool(s.concurrency);
+    this.acks = new AckBatcher(client, stream, s.consumerId);
   }
 
   start(): void {
@@ -188,7 +191,7 @@ class StreamSubscription {
       this.inflight.delete(id);
     }
     try {
-      await this.client.xack(this.stream, this.s.consumerId, id);
+      await this.acks.ack(id);
     } catch (err) {
       this.log.warn("redis streams: XACK failed; the message will be redelivered", { stream: this.stream, id, error: (err as Error).message });
     }
