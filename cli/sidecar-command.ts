@@ -2,7 +2,7 @@
 // (draining in-flight requests) with exit code 0; a fatal start-up error
 // (e.g. a component that fails without ignoreErrors) exits 1 naming the cause.
 import { parseSidecarFlags } from "../sidecar/runtime/flags.js";
-import { tuneOldGeneration } from "./sidecar-heap.js";
+import { holdYoungGenerationWhileStarting, tuneOldGeneration } from "./sidecar-heap.js";
 
 export async function main(argv: string[]): Promise<number> {
   let opts;
@@ -14,6 +14,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   // Before the runtime loads, so start-up is collected the same way (see sidecar-heap.ts).
   tuneOldGeneration();
+  const releaseYoungGeneration = holdYoungGenerationWhileStarting();
   // Imported only once the flags are good: a typo should not wait for the runtime to load.
   const { Sidecar } = await import("../sidecar/runtime/sidecar.js");
   let done!: (code: number) => void;
@@ -28,7 +29,8 @@ export async function main(argv: string[]): Promise<number> {
   process.once("SIGTERM", () => void stop("SIGTERM"));
   process.once("SIGINT", () => void stop("SIGINT"));
   try {
-    await sidecar.start();
+    // Serving (or failed): the young generation may grow again.
+    await sidecar.start().finally(releaseYoungGeneration);
   } catch (err) {
     // Asked to stop while still starting (e.g. waiting for the API server): a clean exit.
     if (stopRequested) return finished;

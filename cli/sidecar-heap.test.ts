@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { growingPercent, sidecarNodeOptions } from "./sidecar-heap.js";
+import v8 from "node:v8";
+import { growingPercent, holdYoungGenerationWhileStarting, sidecarNodeOptions } from "./sidecar-heap.js";
 
 describe("sidecar heap settings", () => {
   it("puts the start-up flags before the caller's NODE_OPTIONS, so the caller's win", () => {
@@ -17,5 +18,33 @@ describe("sidecar heap settings", () => {
     // A flag on the node command line wins over both.
     expect(growingPercent(["--heap-growing-percent=20"], { DAPR_TS_HEAP_GROWING_PERCENT: "100" })).toBeUndefined();
     expect(growingPercent(["--heap_growing_percent=20"], {})).toBeUndefined();
+  });
+
+  it("holds the young generation at its initial size until released, then lets it grow", () => {
+    const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space")!.space_size;
+    // Survivors fill the young generation: V8 grows it after such scavenges unless held.
+    const allocateSurvivors = (keep: unknown[]) => {
+      for (let i = 0; i < 400_000; i++) keep.push({ i, s: `v${i}` });
+    };
+    const release = holdYoungGenerationWhileStarting([]);
+    const before = newSpace();
+    try {
+      allocateSurvivors([]);
+      const held: unknown[] = [];
+      allocateSurvivors(held);
+      expect(newSpace()).toBe(before);
+    } finally {
+      release();
+    }
+    release(); // a second call is harmless
+    const kept: unknown[] = [];
+    allocateSurvivors(kept);
+    // (Unless this worker's young generation had already grown to its maximum, 16 MiB by default.)
+    if (before < 32 * 2 ** 20) expect(newSpace()).toBeGreaterThan(before);
+  });
+
+  it("leaves the growth factor to a node command-line flag", () => {
+    const release = holdYoungGenerationWhileStarting(["--semi-space-growth-factor=4"]);
+    release();
   });
 });

@@ -23,6 +23,18 @@
 //   checked on Node 20 that a flag set at run time takes effect). Node does not
 //   accept it in NODE_OPTIONS.
 //
+// - The young generation is held at its initial size (1 MiB semi-spaces) while
+//   the sidecar starts: loading the runtime allocates mostly objects that stay
+//   (modules, closures), and V8 grows new space after scavenges where much
+//   survives, so start-up alone grew it to the full 8 MiB semi-spaces, resident
+//   and empty while the sidecar idles (5-6 MiB of idle RSS). `dapr-ts sidecar`
+//   sets V8's `--semi-space-growth-factor` to 1 until it is serving, then back
+//   to V8's default of 2 (`holdYoungGenerationWhileStarting()`): under load new
+//   space grows to 8 MiB within a few scavenges, as before. Start-up CPU time
+//   does not change measurably (the extra scavenges copy what the larger space
+//   would have copied later). Checked on Node 20 that V8 reads the flag at each
+//   growth, so setting it at run time takes effect.
+//
 // Overriding: NODE_OPTIONS given to a launcher comes after ours and wins; a
 // node command-line flag wins over both; DAPR_TS_HEAP_GROWING_PERCENT sets the
 // growth (0 restores V8's own adaptive growth).
@@ -53,4 +65,23 @@ export function growingPercent(execArgv: readonly string[], env: NodeJS.ProcessE
 export function tuneOldGeneration(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): void {
   const percent = growingPercent(execArgv, env);
   if (percent !== undefined) v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
+}
+
+/** V8's own growth factor of the young generation (its default since V8 4.x, still in Node 20-22). */
+const V8_SEMI_SPACE_GROWTH_FACTOR = 2;
+
+/**
+ * Keeps the young generation at its initial size until the returned function
+ * is called (once the sidecar serves); does nothing when the node command line
+ * sets the growth factor itself.
+ */
+export function holdYoungGenerationWhileStarting(execArgv: readonly string[] = process.execArgv): () => void {
+  if (execArgv.some((a) => /^--semi[-_]space[-_]growth[-_]factor/.test(a))) return () => {};
+  v8.setFlagsFromString("--semi-space-growth-factor=1");
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    v8.setFlagsFromString(`--semi-space-growth-factor=${V8_SEMI_SPACE_GROWTH_FACTOR}`);
+  };
 }

@@ -52,6 +52,16 @@ describe("start-up footprint of the embedded default", () => {
     await sc?.kill();
   });
 
+  it("keeps the young generation small while idle (start-up does not grow it; cli/sidecar-heap.ts)", async () => {
+    // prom-client reads V8's space sizes at scrape time. Start-up alone used to grow new
+    // space to its maximum (two 8 MiB semi-spaces, 16 MiB); held, it starts at 2 MiB, and
+    // loading the process metrics on this first scrape may grow it a step or two.
+    const body = await (await fetch(`http://127.0.0.1:${sc.metricsPort}/metrics`)).text();
+    const m = /^nodejs_heap_space_size_total_bytes\{space="new"\} (\d+)$/m.exec(body);
+    expect(m, "new-space size in /metrics").not.toBeNull();
+    expect(Number(m![1])).toBeLessThanOrEqual(8 * 2 ** 20);
+  });
+
   it("loads no heavy client library it has no component for", async () => {
     const packages = await loaded();
     // The log saw the libraries the embedded default does use.
