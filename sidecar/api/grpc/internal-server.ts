@@ -5,7 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 import { unimplemented, type GrpcHandlers } from "./grpc-helpers.js";
 import { internalService } from "./protos.js";
 import { serveUnknownMethods, type UnknownMethodHandler } from "./unknown-methods.js";
-import { serveUnaryFast } from "./unary-fast-path.js";
+import { rawHandlerOf, serveUnaryFast, type RawStreamHandler } from "./unary-fast-path.js";
 
 /** `unknownMethods` serves calls to any other method (gRPC proxying to this sidecar's app). */
 export function buildInternalGrpc(handlers: GrpcHandlers, unknownMethods?: UnknownMethodHandler): grpc.Server {
@@ -18,9 +18,15 @@ export function buildInternalGrpc(handlers: GrpcHandlers, unknownMethods?: Unkno
   });
   const service = internalService();
   const impl: GrpcHandlers = {};
-  for (const rpc of Object.keys(service)) impl[rpc] = handlers[rpc] ?? unimplemented(rpc);
+  // Handlers that carry a raw HTTP/2 handler (CallLocalStream) are served by it; grpc-js keeps their registration.
+  const raw: Record<string, RawStreamHandler> = {};
+  for (const rpc of Object.keys(service)) {
+    impl[rpc] = handlers[rpc] ?? unimplemented(rpc);
+    const rawHandler = rawHandlerOf(handlers[rpc]);
+    if (rawHandler) raw[service[rpc]!.path] = rawHandler;
+  }
   server.addService(service, impl);
   if (unknownMethods) serveUnknownMethods(server, unknownMethods);
-  serveUnaryFast(server, { maxReceive: -1, maxSend: -1 });
+  serveUnaryFast(server, { maxReceive: -1, maxSend: -1 }, raw);
   return server;
 }

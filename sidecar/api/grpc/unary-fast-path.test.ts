@@ -1,7 +1,8 @@
 import * as grpc from "@grpc/grpc-js";
 import http2 from "node:http2";
 import { afterEach, describe, expect, it } from "vitest";
-import { FastUnaryCall, serveUnaryFast } from "./unary-fast-path.js";
+import { FrameReader, frameMessage } from "./h2/grpc-frames.js";
+import { FastUnaryCall, GRPC_RESPONSE_HEADERS, rawHandlerOf, serveUnaryFast, withRawHandler, type RawStreamHandler } from "./unary-fast-path.js";
 
 // Messages are JSON (so a malformed request is easy to send); the handlers record the call object they got.
 const json = {
@@ -35,7 +36,7 @@ afterEach(() => {
   running = undefined;
 });
 
-async function start(limits = { maxReceive: 1024, maxSend: 1024 }, fast = true): Promise<Running> {
+async function start(limits = { maxReceive: 1024, maxSend: 1024 }, fast = true, rawStreams?: Record<string, RawStreamHandler>): Promise<Running> {
   const server = new grpc.Server();
   const calls: unknown[] = [];
   const cancelled: string[] = [];
@@ -70,7 +71,7 @@ async function start(limits = { maxReceive: 1024, maxSend: 1024 }, fast = true):
       call.on("end", () => call.end());
     },
   });
-  if (fast) expect(serveUnaryFast(server, limits)).toBe(true);
+  if (fast) expect(serveUnaryFast(server, limits, rawStreams)).toBe(true);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
   );
@@ -204,6 +205,77 @@ describe("unary calls on the fast path", () => {
     } finally {
       session.close();
     }
+  });
+});
+
+/** A raw handler for Chat: answers each JSON message with {raw: message}, then OK trailers. */
+function rawChat(seen: http2.IncomingHttpHeaders[]): RawStreamHandler {
+  return (stream, headers) => {
+    seen.push(headers);
+    const frames = new FrameReader();
+    stream.respond(GRPC_RESPONSE_HEADERS, { waitForTrailers: true });
+    stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0", "grpc-message": "OK" }));
+    stream.on("data", (chunk: Buffer) => {
+      for (const m of frames.push(chunk)) stream.write(frameMessage(json.serialize({ raw: json.deserialize(m) })));
+    });
+    stream.on("end", () => stream.end());
+  };
+}
+
+async function chat(client: Running["client"], messages: unknown[]): Promise<{ got: unknown[]; status: grpc.StatusObject }> {
+  const call = client["Chat"]() as grpc.ClientDuplexStream<unknown, unknown>;
+  const got: unknown[] = [];
+  call.on("data", (d) => got.push(d));
+  call.on("error", () => {});
+  for (const m of messages) call.write(m);
+  call.end();
+  const status = await new Promise<grpc.StatusObject>((r) => call.on("status", r));
+  return { got, status };
+}
+
+describe("raw stream handlers", () => {
+  it("serve their path before grpc-js's registration of the same method", async () => {
+    const seen: http2.IncomingHttpHeaders[] = [];
+    running = await start(undefined, true, { "/test.Fast/Chat": rawChat(seen) });
+    const { got, status } = await chat(running.client, ["a", "b"]);
+    expect(status.code).toBe(grpc.status.OK);
+    expect(got).toEqual([{ raw: "a" }, { raw: "b" }]);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]![":path"]).toBe("/test.Fast/Chat");
+    expect(running.calls).toHaveLength(0); // grpc-js's handler was not called
+    // Other methods are served as before.
+    expect((await unary(running.client, "Echo", 1)).res.echo).toBe(1);
+  });
+
+  it("leave compressed requests to grpc-js's registration", async () => {
+    const seen: http2.IncomingHttpHeaders[] = [];
+    running = await start(undefined, true, { "/test.Fast/Chat": rawChat(seen) });
+    const Client = grpc.makeGenericClientConstructor(service, "Fast");
+    const gzip = new Client(`127.0.0.1:${running.port}`, grpc.credentials.createInsecure(), { "grpc.default_compression_algorithm": 2 }) as Running["client"];
+    try {
+      const { got } = await chat(gzip, ["zipped"]);
+      expect(got).toEqual([{ got: "zipped" }]);
+      expect(seen).toHaveLength(0);
+      expect(running.calls).toHaveLength(1);
+    } finally {
+      gzip.close();
+    }
+  });
+
+  it("answer INTERNAL for a raw handler that throws, and keep serving", async () => {
+    running = await start(undefined, true, { "/test.Fast/Chat": () => { throw new Error("broken handler"); } });
+    const { status } = await chat(running.client, ["a"]);
+    expect(status.code).toBe(grpc.status.INTERNAL);
+    expect(status.details).toBe("broken handler");
+    expect((await unary(running.client, "Echo", 2)).res.echo).toBe(2);
+  });
+
+  it("travel pinned to a grpc-js handler", () => {
+    const raw: RawStreamHandler = () => {};
+    const handler = withRawHandler(() => {}, raw);
+    expect(rawHandlerOf(handler)).toBe(raw);
+    expect(rawHandlerOf(() => {})).toBeUndefined();
+    expect(rawHandlerOf(undefined)).toBeUndefined();
   });
 });
 

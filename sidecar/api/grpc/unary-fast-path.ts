@@ -10,6 +10,12 @@
 // members our handlers use) and answers with one write: headers, message and
 // trailers as grpc-js sends them.
 //
+// A server may also hand whole methods to raw handlers (`rawStreams`, by
+// path): they get the HTTP/2 stream and its headers and answer it themselves
+// (the internal server's CallLocalStream, call-local-stream-h2.ts). The method
+// keeps its grpc-js registration, which serves what the raw handler is not
+// given (compressed requests), and everything when the hook is not installed.
+//
 // Everything else stays with grpc-js on the same connection: streaming calls,
 // unknown methods (proxying), compressed requests, servers with interceptors.
 // The hook is the server's own `createHttp2Server` (grpc-js calls it for each
@@ -17,7 +23,7 @@
 // against the installed grpc-js; if either is missing the server is left as it
 // is (every call then goes through grpc-js, only slower).
 import { EventEmitter } from "node:events";
-import type { Http2Server, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import { constants as http2Constants, type Http2Server, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import * as grpc from "@grpc/grpc-js";
 import { frameMessage } from "./h2/grpc-frames.js";
 
@@ -46,7 +52,11 @@ export interface FastPathLimits {
   maxSend: number;
 }
 
-const RESPONSE_HEADERS = {
+/** Serves one call straight off its HTTP/2 stream: reads the request, answers with gRPC headers, messages and trailers. */
+export type RawStreamHandler = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => void;
+
+/** Response headers as grpc-js sends them before a call's first message. */
+export const GRPC_RESPONSE_HEADERS: Readonly<OutgoingHttpHeaders> = {
   ":status": 200,
   "content-type": "application/grpc+proto",
   "grpc-accept-encoding": "identity,deflate,gzip",
@@ -59,36 +69,95 @@ const TRANSPORT_HEADERS = ["grpc-timeout", "grpc-encoding", "grpc-accept-encodin
 const TIMEOUT_UNITS_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1_000, m: 1, u: 0.001, n: 0.000001 };
 
 /**
- * Makes `server` serve its unary methods on the fast path. Call before
- * binding. Returns false (and changes nothing) when the installed grpc-js does
- * not have the internals this relies on.
+ * Makes `server` serve its unary methods on the fast path, and the methods in
+ * `rawStreams` (by path, e.g. "/pkg.Service/Method") with their raw handlers.
+ * Call before binding. Returns false (and changes nothing) when the installed
+ * grpc-js does not have the internals this relies on.
  */
-export function serveUnaryFast(server: grpc.Server, limits: FastPathLimits): boolean {
+export function serveUnaryFast(server: grpc.Server, limits: FastPathLimits, rawStreams: Record<string, RawStreamHandler> = {}): boolean {
   const internals = server as unknown as ServerInternals;
   const create = internals.createHttp2Server;
   if (typeof create !== "function" || !(internals.handlers instanceof Map)) return false;
+  const raw = new Map(Object.entries(rawStreams));
   internals.createHttp2Server = function (this: unknown, credentials: unknown) {
     const h2 = create.call(server, credentials);
-    routeUnaryCalls(h2, internals, limits);
+    routeCalls(h2, internals, limits, raw);
     return h2;
   };
   return true;
 }
 
-function routeUnaryCalls(h2: Http2Server, internals: ServerInternals, limits: FastPathLimits): void {
+function routeCalls(h2: Http2Server, internals: ServerInternals, limits: FastPathLimits, raw: Map<string, RawStreamHandler>): void {
   const grpcJsListeners = h2.listeners("stream") as ((...args: unknown[]) => void)[];
   if (grpcJsListeners.length !== 1) return; // not the shape we know: leave every call to grpc-js
   const grpcJs = grpcJsListeners[0]!;
   h2.removeListener("stream", grpcJs);
   h2.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ...rest: unknown[]) => {
-    const entry = internals.handlers!.get(headers[":path"] ?? "");
-    if (entry?.type === "unary" && !internals.interceptors?.length && plainGrpc(headers)) {
-      internals.onStreamOpened?.call(internals, stream);
-      serveUnary(stream, headers, entry, limits);
-      return;
+    const path = headers[":path"] ?? "";
+    if (!internals.interceptors?.length && plainGrpc(headers)) {
+      const rawHandler = raw.get(path);
+      if (rawHandler) {
+        internals.onStreamOpened?.call(internals, stream);
+        return serveRaw(stream, headers, rawHandler);
+      }
+      const entry = internals.handlers!.get(path);
+      if (entry?.type === "unary") {
+        internals.onStreamOpened?.call(internals, stream);
+        return serveUnary(stream, headers, entry, limits);
+      }
     }
     grpcJs.call(h2, stream, headers, ...rest);
   });
+}
+
+/** Runs a raw handler; one that throws gets its call ended, not the process. */
+function serveRaw(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, handler: RawStreamHandler): void {
+  try {
+    handler(stream, headers);
+  } catch (err) {
+    stream.on("error", () => {});
+    if (stream.destroyed || stream.closed) return;
+    if (!stream.headersSent) stream.respond(trailersOnly(grpc.status.INTERNAL, err instanceof Error ? err.message : String(err)), { endStream: true });
+    else stream.close(http2Constants.NGHTTP2_INTERNAL_ERROR);
+  }
+}
+
+/** The headers of a trailers-only answer: a status with no message before it, as grpc-js sends one. */
+export function trailersOnly(code: grpc.status, details: string, metadata?: grpc.Metadata): OutgoingHttpHeaders {
+  return {
+    "grpc-status": String(code),
+    "grpc-message": encodeURI(details),
+    ":status": 200,
+    "content-type": "application/grpc+proto",
+    ...metadata?.toHttp2Headers(),
+  };
+}
+
+/**
+ * A `grpc-timeout` header in milliseconds: undefined when there is none, NaN
+ * when it is malformed (grpc-js answers INTERNAL then).
+ */
+export function grpcTimeoutMs(value: string | string[] | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d{1,8})([HMSmun])$/.exec(String(value));
+  if (!m) return NaN;
+  return (Number(m[1]) * TIMEOUT_UNITS_MS[m[2]!]!) | 0;
+}
+
+const RAW_HANDLER = Symbol("raw HTTP/2 stream handler");
+
+/**
+ * Pins a raw handler to a grpc-js handler of the same method, so it travels
+ * with the handler maps building blocks hand the server builder; servers that
+ * install raw handlers find it with `rawHandlerOf`.
+ */
+export function withRawHandler<H extends object>(handler: H, raw: RawStreamHandler): H {
+  return Object.assign(handler, { [RAW_HANDLER]: raw });
+}
+
+export function rawHandlerOf(handler: unknown): RawStreamHandler | undefined {
+  const raw = (handler as { [RAW_HANDLER]?: unknown } | undefined)?.[RAW_HANDLER];
+  return typeof raw === "function" ? (raw as RawStreamHandler) : undefined;
 }
 
 /** A gRPC request grpc-js would accept, without compression. */
@@ -162,20 +231,12 @@ function serveUnary(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ent
     if (deadlineTimer) clearTimeout(deadlineTimer);
     if (stream.destroyed || stream.closed) return;
     if (!status) {
-      stream.respond({ ...RESPONSE_HEADERS, ...call?.responseMetadata?.toHttp2Headers() }, { waitForTrailers: true });
+      stream.respond({ ...GRPC_RESPONSE_HEADERS, ...call?.responseMetadata?.toHttp2Headers() }, { waitForTrailers: true });
       stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0", "grpc-message": "OK", ...trailer?.toHttp2Headers() }));
       stream.end(message);
       return;
     }
-    // Trailers-only answer, as grpc-js sends a status with no message before it.
-    const out: OutgoingHttpHeaders = {
-      "grpc-status": String(status.code),
-      "grpc-message": encodeURI(status.details),
-      ":status": 200,
-      "content-type": "application/grpc+proto",
-      ...status.metadata?.toHttp2Headers(),
-    };
-    stream.respond(out, { endStream: true });
+    stream.respond(trailersOnly(status.code, status.details, status.metadata), { endStream: true });
   };
   const fail = (code: grpc.status, details: string) => answer({ code, details, metadata: new grpc.Metadata() });
 
@@ -186,11 +247,9 @@ function serveUnary(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ent
   };
 
   let deadline = Infinity;
-  const timeout = headers["grpc-timeout"];
-  if (timeout !== undefined) {
-    const m = /^(\d{1,8})([HMSmun])$/.exec(String(timeout));
-    if (!m) return fail(grpc.status.INTERNAL, `Invalid grpc-timeout value "${timeout}"`);
-    const ms = (Number(m[1]) * TIMEOUT_UNITS_MS[m[2]!]!) | 0;
+  const ms = grpcTimeoutMs(headers["grpc-timeout"]);
+  if (ms !== undefined) {
+    if (Number.isNaN(ms)) return fail(grpc.status.INTERNAL, `Invalid grpc-timeout value "${headers["grpc-timeout"]}"`);
     deadline = Date.now() + ms;
     deadlineTimer = setTimeout(() => {
       fail(grpc.status.DEADLINE_EXCEEDED, "Deadline exceeded");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { serviceByName } from "../../api/grpc/protos.js";
-import { decodeResponseMessage, encodeRequestMessage } from "./call-local-stream-codec.js";
+import { decodeRequestMessage, decodeResponseMessage, encodeRequestMessage, encodeResponseFrame } from "./call-local-stream-codec.js";
 
 const def = serviceByName("dapr.proto.internals.v1.ServiceInvocation")["CallLocalStream"]!;
 
@@ -75,5 +75,94 @@ describe("CallLocalStream response decoding", () => {
     const m = decodeResponseMessage(encode({ response: { headers: { ["__proto__"]: { values: ["x"] }, a: { values: ["1"] } } } }));
     expect(Object.getPrototypeOf(m.response!.headers)).toBe(Object.prototype);
     expect(m.response!.headers).toEqual({ a: "1" });
+  });
+});
+
+describe("CallLocalStream request decoding (callee)", () => {
+  const encode = (m: unknown) => def.requestSerialize(m) as Buffer;
+
+  it("reads what protobufjs writes: head (several header values joined), verb, query, payload", () => {
+    const bytes = encode({
+      request: {
+        ver: "V1",
+        metadata: { "dapr-caller-app-id": { values: ["caller"] }, "x-a": { values: ["1", "2"] }, "x-none": { values: [] }, "x-ü": { values: ["✓"] } },
+        message: { method: "orders/1", data: { type_url: "ignored", value: Buffer.from("ignored") }, content_type: "text/plain", http_extension: { verb: "DELETE", querystring: "a=1&b=ü" } },
+      },
+      payload: { data: Buffer.alloc(70_000, 3), seq: 0 },
+    });
+    const m = decodeRequestMessage(bytes);
+    expect(m.request).toEqual({
+      method: "orders/1", contentType: "text/plain", verb: "DELETE", query: "a=1&b=ü",
+      metadata: { "dapr-caller-app-id": "caller", "x-a": "1, 2", "x-none": "", "x-ü": "✓" },
+    });
+    expect(Buffer.compare(m.payload!.data, Buffer.alloc(70_000, 3))).toBe(0);
+    expect(m.payload!.seq).toBe(0);
+  });
+
+  it("reads an absent message and verb as empty and NONE, and a payload-only message without a head", () => {
+    expect(decodeRequestMessage(encode({ request: { metadata: {} } }))).toEqual({ request: { method: "", contentType: "", verb: "NONE", query: "", metadata: {} } });
+    expect(decodeRequestMessage(encode({ request: { message: { method: "m", http_extension: { verb: "NONE" } } } })).request?.verb).toBe("NONE");
+    const p = decodeRequestMessage(encode({ payload: { data: Buffer.from("x"), seq: 2 ** 33 } }));
+    expect(p.request).toBeUndefined();
+    expect(p.payload).toEqual({ data: Buffer.from("x"), seq: 2 ** 33 });
+    // An empty payload is still a payload (the caller's way of saying "no body").
+    expect(decodeRequestMessage(encode({ payload: {} })).payload).toEqual({ data: Buffer.alloc(0), seq: 0 });
+  });
+
+  it("reads back every verb the caller's encoding writes", () => {
+    for (const verb of ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]) {
+      const head = { method: "m", contentType: "", verb, query: "", metadata: { a: "b" } };
+      expect(decodeRequestMessage(encodeRequestMessage(head, undefined)).request).toEqual(head);
+    }
+  });
+
+  it("throws on bytes that are not a message, and ignores a __proto__ header", () => {
+    const good = encode({ request: { message: { method: "abc" } }, payload: { data: Buffer.from("abc"), seq: 1 } });
+    const requestEnds = 2 + good[1]!;
+    for (let cut = 1; cut < good.length; cut++) if (cut !== requestEnds) expect(() => decodeRequestMessage(good.subarray(0, cut))).toThrow();
+    const m = decodeRequestMessage(encode({ request: { metadata: { ["__proto__"]: { values: ["x"] }, a: { values: ["1"] } } } }));
+    expect(Object.getPrototypeOf(m.request!.metadata)).toBe(Object.prototype);
+    expect(m.request!.metadata).toEqual({ a: "1" });
+  });
+});
+
+describe("CallLocalStream response encoding (callee)", () => {
+  /** The message inside a frame, checking the frame's prefix. */
+  const unframe = (frame: Buffer) => {
+    expect(frame[0]).toBe(0);
+    expect(frame.readUInt32BE(1)).toBe(frame.length - 5);
+    return def.responseDeserialize(frame.subarray(5)) as any;
+  };
+
+  it("reads back with protobufjs as the same status, headers, content type and payload", () => {
+    const data = Buffer.alloc(70_000, 9);
+    const m = unframe(encodeResponseFrame(
+      { status: 404, message: "nöt found", headers: { "content-type": "text/plain", "x-empty": "", "x-ü": "wert ✓" }, contentType: "text/plain" },
+      { data, seq: 0 },
+    ));
+    expect(m.response.status).toMatchObject({ code: 404, message: "nöt found" });
+    expect(Object.fromEntries(Object.entries(m.response.headers).map(([k, v]: [string, any]) => [k, v.values]))).toEqual({
+      "content-type": ["text/plain"], "x-empty": [""], "x-ü": ["wert ✓"],
+    });
+    expect(m.response.message.content_type).toBe("text/plain");
+    expect(Buffer.compare(m.payload.data, data)).toBe(0);
+  });
+
+  it("writes a zero and a negative status code as protobufjs reads them, and payload-only messages", () => {
+    expect(unframe(encodeResponseFrame({ status: 0, message: "", headers: {}, contentType: "" }, undefined)).response.status.code).toBe(0);
+    expect(unframe(encodeResponseFrame({ status: -5, message: "", headers: {}, contentType: "" }, undefined)).response.status.code).toBe(-5);
+    expect(unframe(encodeResponseFrame({ status: -(2 ** 31), message: "", headers: {}, contentType: "" }, undefined)).response.status.code).toBe(-(2 ** 31));
+    const p = unframe(encodeResponseFrame(undefined, { data: Buffer.from("chunk"), seq: 2 ** 40 + 1 }));
+    expect(p.response).toBeNull();
+    expect(p.payload.data.toString()).toBe("chunk");
+    expect(Number(p.payload.seq)).toBe(2 ** 40 + 1);
+  });
+
+  it("is read back by the caller's decoder", () => {
+    const frame = encodeResponseFrame({ status: 201, message: "", headers: { a: "1" }, contentType: "application/json" }, { data: Buffer.from("{}"), seq: 0 });
+    expect(decodeResponseMessage(frame.subarray(5))).toEqual({
+      response: { status: 201, headers: { a: "1" }, contentType: "application/json" },
+      payload: { data: Buffer.from("{}"), seq: 0 },
+    });
   });
 });

@@ -1,6 +1,6 @@
-// The caller's side of CallLocalStream's wire format, written out by hand:
-// InternalInvokeRequestStream out, InternalInvokeResponseStream in
-// (dapr/proto/internals/v1/service_invocation.proto). Why not protobufjs: its
+// CallLocalStream's wire format, written out by hand, both sides: the caller
+// writes InternalInvokeRequestStream and reads InternalInvokeResponseStream,
+// the callee the reverse (dapr/proto/internals/v1/service_invocation.proto). Why not protobufjs: its
 // fromObject/encode and decode/toObject build a message object per nested
 // message and per header, then a plain copy of each; for the few fields an
 // invocation carries that was ~10 µs of the caller sidecar's CPU per call.
@@ -18,8 +18,8 @@
 //   internals.v1.Status:         code = 1 (int32), message = 2
 //   common.v1.InvokeResponse:    content_type = 2
 //   common.v1.StreamPayload:     data = 1, seq = 2 (uint64)
-// call-local-stream-codec.test.ts checks both directions against protobufjs's
-// reading of the same .proto.
+// call-local-stream-codec.test.ts checks all four directions against
+// protobufjs's reading of the same .proto.
 import type { StreamPayload } from "./stream-payloads.js";
 
 /** HTTPExtension.Verb; a verb not listed travels as NONE (0), as protobufjs's fromObject leaves it. */
@@ -28,10 +28,23 @@ const VERBS: Record<string, number> = { GET: 1, HEAD: 2, POST: 3, PUT: 4, DELETE
 export interface StreamRequestHead {
   method: string;
   contentType: string;
-  /** Upper-case HTTP verb. */
+  /** Upper-case HTTP verb ("NONE", or any verb not listed, when read: the callee takes it as POST). */
   verb: string;
   query: string;
   metadata: Record<string, string>;
+}
+
+/** The head of a callee's answer (InternalInvokeResponse): the HTTP status, its message, headers and content type. */
+export interface StreamResponseHead {
+  status: number;
+  message: string;
+  headers: Record<string, string>;
+  contentType: string;
+}
+
+export interface DecodedRequestMessage {
+  request?: StreamRequestHead;
+  payload?: StreamPayload;
 }
 
 export interface DecodedResponseMessage {
@@ -75,6 +88,52 @@ class Writer {
     this.head(tag, bytes);
     this.pos += this.buf.write(s, this.pos, "utf8");
   }
+
+  /** An int32 value; a negative one as its 64-bit two's complement, as protobuf writes it. */
+  int32(n: number): void {
+    if (n >= 0) return this.varint(n);
+    let lo = n >>> 0;
+    for (let i = 0; i < 4; i++) {
+      this.buf[this.pos++] = (lo & 0x7f) | 0x80;
+      lo >>>= 7;
+    }
+    // Bits 28-31 of the value, then the sign extension (all ones) up to bit 63.
+    this.buf[this.pos++] = (lo & 0x0f) | 0x70 | 0x80;
+    for (let i = 0; i < 4; i++) this.buf[this.pos++] = 0xff;
+    this.buf[this.pos++] = 0x01;
+  }
+}
+
+/** The sizing pass of an encoding: each string's UTF-8 length, remembered in order for the writing pass. */
+function stringSizer(): { lens: number[]; str(s: string, alwaysWritten?: boolean): number } {
+  const lens: number[] = [];
+  return {
+    lens,
+    str: (s, alwaysWritten = false) => {
+      const n = Buffer.byteLength(s);
+      lens.push(n);
+      return n || alwaysWritten ? delimited(n) : 0;
+    },
+  };
+}
+
+/** The size of a StreamPayload's fields (data, seq), both left out when empty / zero. */
+function payloadFieldSize(payload: StreamPayload | undefined): { seq: number; size: number } {
+  const seq = payload ? Number(payload.seq) : 0;
+  return { seq, size: payload ? (payload.data.length ? delimited(payload.data.length) : 0) + (seq ? 1 + varintSize(seq) : 0) : 0 };
+}
+
+/** The payload field (2) of either stream message. */
+function writePayload(w: Writer, payload: StreamPayload, size: number, seq: number): void {
+  w.head(0x12, size);
+  if (payload.data.length) {
+    w.head(0x0a, payload.data.length);
+    w.pos += payload.data.copy(w.buf, w.pos);
+  }
+  if (seq) {
+    w.buf[w.pos++] = 0x10;
+    w.varint(seq);
+  }
 }
 
 /**
@@ -84,12 +143,7 @@ class Writer {
  */
 export function encodeRequestMessage(head: StreamRequestHead | undefined, payload: StreamPayload | undefined): Buffer {
   // Sizing pass: every string's UTF-8 length, in the order the writing pass uses them.
-  const lens: number[] = [];
-  const str = (s: string, alwaysWritten = false): number => {
-    const n = Buffer.byteLength(s);
-    lens.push(n);
-    return n || alwaysWritten ? delimited(n) : 0;
-  };
+  const { lens, str } = stringSizer();
   let requestSize = 0, invokeSize = 0, extSize = 0;
   const verb = head ? (VERBS[head.verb] ?? 0) : 0;
   const entrySizes: number[] = [];
@@ -104,8 +158,7 @@ export function encodeRequestMessage(head: StreamRequestHead | undefined, payloa
       requestSize += delimited(entry);
     }
   }
-  const seq = payload ? Number(payload.seq) : 0;
-  const payloadSize = payload ? (payload.data.length ? delimited(payload.data.length) : 0) + (seq ? 1 + varintSize(seq) : 0) : 0;
+  const { seq, size: payloadSize } = payloadFieldSize(payload);
   const total = (head ? delimited(requestSize) : 0) + (payload ? delimited(payloadSize) : 0);
 
   const w = new Writer(Buffer.allocUnsafe(total));
@@ -138,20 +191,69 @@ export function encodeRequestMessage(head: StreamRequestHead | undefined, payloa
       w.string(0x0a, v, vn);
     }
   }
-  if (payload) {
-    w.head(0x12, payloadSize);
-    if (payload.data.length) {
-      w.head(0x0a, payload.data.length);
-      w.pos += payload.data.copy(w.buf, w.pos);
-    }
-    if (seq) {
-      w.buf[w.pos++] = 0x10;
-      w.varint(seq);
-    }
-  }
+  if (payload) writePayload(w, payload, payloadSize, seq);
   if (w.pos !== total) throw new Error(`CallLocalStream request encoding: wrote ${w.pos} bytes, sized ${total}`);
   return w.buf;
 }
+
+/**
+ * One InternalInvokeResponseStream, already framed for the wire (the 5-byte
+ * gRPC message prefix first: one buffer and one copy of the payload, where
+ * encoding then framing would copy it twice). The response's status and
+ * message are always written, as protobufjs writes sub-messages it is given.
+ */
+export function encodeResponseFrame(response: StreamResponseHead | undefined, payload: StreamPayload | undefined): Buffer {
+  const { lens, str } = stringSizer();
+  let responseSize = 0, statusSize = 0, invokeSize = 0;
+  const entrySizes: number[] = [];
+  if (response) {
+    const code = response.status;
+    statusSize = (code ? 1 + int32Size(code) : 0) + str(response.message);
+    for (const k in response.headers) {
+      const entry = str(k, true) + delimited(str(response.headers[k]!, true));
+      entrySizes.push(entry);
+      responseSize += delimited(entry);
+    }
+    invokeSize = str(response.contentType);
+    responseSize += delimited(statusSize) + delimited(invokeSize);
+  }
+  const { seq, size: payloadSize } = payloadFieldSize(payload);
+  const total = (response ? delimited(responseSize) : 0) + (payload ? delimited(payloadSize) : 0);
+
+  const w = new Writer(Buffer.allocUnsafe(5 + total));
+  w.buf[0] = 0; // not compressed
+  w.buf.writeUInt32BE(total, 1);
+  w.pos = 5;
+  let li = 0;
+  if (response) {
+    // Same order as the sizing pass: status message, header names and values, content type.
+    w.head(0x0a, responseSize); // response
+    w.head(0x0a, statusSize); // status
+    if (response.status) {
+      w.buf[w.pos++] = 0x08;
+      w.int32(response.status);
+    }
+    const mn = lens[li++]!;
+    if (mn) w.string(0x12, response.message, mn);
+    let ei = 0;
+    for (const k in response.headers) {
+      w.head(0x12, entrySizes[ei++]!); // headers entry
+      w.string(0x0a, k, lens[li++]!);
+      const vn = lens[li++]!;
+      w.head(0x12, delimited(vn)); // ListStringValue
+      w.string(0x0a, response.headers[k]!, vn);
+    }
+    w.head(0x22, invokeSize); // message (InvokeResponse)
+    const cn = lens[li++]!;
+    if (cn) w.string(0x12, response.contentType, cn);
+  }
+  if (payload) writePayload(w, payload, payloadSize, seq);
+  if (w.pos !== 5 + total) throw new Error(`CallLocalStream response encoding: wrote ${w.pos - 5} bytes, sized ${total}`);
+  return w.buf;
+}
+
+/** An int32 field's varint size: a negative value is sign-extended to ten bytes. */
+const int32Size = (n: number) => (n < 0 ? 10 : varintSize(n));
 
 // ---- decoding ----
 
@@ -224,16 +326,70 @@ class Reader {
   }
 }
 
-/** One InternalInvokeResponseStream. Throws on bytes that are not one. */
-export function decodeResponseMessage(buf: Buffer): DecodedResponseMessage {
+/** HTTPExtension.Verb numbers to names; NONE (0) and numbers not listed read as "NONE". */
+const VERB_NAMES: string[] = ["NONE"];
+for (const name in VERBS) VERB_NAMES[VERBS[name]!] = name;
+
+/**
+ * Both stream messages share one shape: field 1 the head (request or response),
+ * field 2 a payload chunk. Throws on bytes that are not such a message.
+ */
+function decodeStreamMessage<H>(buf: Buffer, readHead: (r: Reader) => H): { head?: H; payload?: StreamPayload } {
   const r = new Reader(buf, 0, buf.length);
-  const out: DecodedResponseMessage = {};
+  const out: { head?: H; payload?: StreamPayload } = {};
   while (r.more) {
     const tag = r.varint();
-    if (tag === 0x0a) out.response = readResponse(r.delimited());
+    if (tag === 0x0a) out.head = readHead(r.delimited());
     else if (tag === 0x12) out.payload = readPayload(r.delimited());
     else r.skip(tag & 7);
   }
+  return out;
+}
+
+/** One InternalInvokeRequestStream. Throws on bytes that are not one. */
+export function decodeRequestMessage(buf: Buffer): DecodedRequestMessage {
+  const { head, payload } = decodeStreamMessage(buf, readRequest);
+  const out: DecodedRequestMessage = {};
+  if (head) out.request = head;
+  if (payload) out.payload = payload;
+  return out;
+}
+
+function readRequest(r: Reader): StreamRequestHead {
+  const head: StreamRequestHead = { method: "", contentType: "", verb: "NONE", query: "", metadata: {} };
+  while (r.more) {
+    const tag = r.varint();
+    if (tag === 0x12) readHeader(r.delimited(), head.metadata);
+    else if (tag === 0x1a) readInvokeRequest(r.delimited(), head);
+    else r.skip(tag & 7); // ver, and anything newer
+  }
+  return head;
+}
+
+/** common.v1.InvokeRequest: method, content type and HTTP extension (its `data` Any is not used on this RPC). */
+function readInvokeRequest(r: Reader, into: StreamRequestHead): void {
+  while (r.more) {
+    const tag = r.varint();
+    if (tag === 0x0a) into.method = r.string();
+    else if (tag === 0x1a) into.contentType = r.string();
+    else if (tag === 0x22) {
+      const ext = r.delimited();
+      while (ext.more) {
+        const t = ext.varint();
+        if (t === 0x08) into.verb = VERB_NAMES[ext.varint()] ?? "NONE";
+        else if (t === 0x12) into.query = ext.string();
+        else ext.skip(t & 7);
+      }
+    } else r.skip(tag & 7);
+  }
+}
+
+/** One InternalInvokeResponseStream. Throws on bytes that are not one. */
+export function decodeResponseMessage(buf: Buffer): DecodedResponseMessage {
+  const { head, payload } = decodeStreamMessage(buf, readResponse);
+  const out: DecodedResponseMessage = {};
+  if (head) out.response = head;
+  if (payload) out.payload = payload;
   return out;
 }
 

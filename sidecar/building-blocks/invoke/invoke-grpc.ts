@@ -3,6 +3,8 @@
 import * as grpc from "@grpc/grpc-js";
 import { DaprError } from "../../errors/catalog.js";
 import { unary, type GrpcHandlers } from "../../api/grpc/grpc-helpers.js";
+import { withRawHandler } from "../../api/grpc/unary-fast-path.js";
+import { callLocalStreamRaw } from "./call-local-stream-h2.js";
 import { callLocalStreamHandler } from "./call-local-stream-server.js";
 import { fromListMap, toListMap } from "./internal-client.js";
 import type { InvokeCore } from "./invoke-core.js";
@@ -39,7 +41,8 @@ export function invokeGrpcHandlers(core: InvokeCore): GrpcHandlers {
 
 export function invokeInternalHandlers(core: InvokeCore): GrpcHandlers {
   return {
-    CallLocalStream: callLocalStreamHandler(core) as GrpcHandlers[string],
+    // Served raw off the HTTP/2 stream by the internal server; the grpc-js handler serves what that path does not take.
+    CallLocalStream: withRawHandler(callLocalStreamHandler(core) as GrpcHandlers[string], callLocalStreamRaw(core)),
     CallLocal: unary(async (req: { metadata: Record<string, { values: string[] }>; message: ProtoInvokeRequest | null }) => {
       const m = req.message ?? { method: "", data: null, content_type: "", http_extension: null };
       const headers = fromListMap(req.metadata);

@@ -1,7 +1,7 @@
 // gRPC's length-prefixed message framing over HTTP/2 DATA frames: one byte
 // "compressed" flag, a 4-byte big-endian length, then the message. HTTP/2 may
 // split or join messages arbitrarily across chunks, so the reader keeps the
-// unfinished tail between chunks.
+// unfinished message's pieces between chunks and joins them once it is whole.
 
 /** Prefixes one serialized message with its gRPC frame header (uncompressed). */
 export function frameMessage(message: Buffer): Buffer {
@@ -13,41 +13,68 @@ export function frameMessage(message: Buffer): Buffer {
 }
 
 export class FrameReader {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /** A frame header split across chunks. */
+  private readonly header = Buffer.alloc(5);
+  private headerBytes = 0;
+  /** The pieces of a message split across chunks, joined once when it is whole (not at every chunk). */
+  private pieces: Buffer[] = [];
+  private have = 0;
+  private need = -1; // the length of the message being collected; -1: none
 
   constructor(private readonly maxMessageBytes = Number.MAX_SAFE_INTEGER) {}
 
   /** Adds a chunk; returns the messages it completed, in order. Throws on a frame it cannot read. */
   push(chunk: Buffer): Buffer[] {
-    let buf: Buffer;
-    if (this.pendingBytes === 0) buf = chunk;
-    else {
-      this.pending.push(chunk);
-      buf = Buffer.concat(this.pending, this.pendingBytes + chunk.length);
-      this.pending = [];
-      this.pendingBytes = 0;
-    }
     const out: Buffer[] = [];
     let off = 0;
-    while (buf.length - off >= 5) {
-      // We never ask for compression (no grpc-accept-encoding), so a compressed frame is a peer error.
-      if (buf[off] !== 0) throw new Error(`gRPC frame with compression flag ${buf[off]} (not negotiated)`);
-      const len = buf.readUInt32BE(off + 1);
-      if (len > this.maxMessageBytes) throw new Error(`gRPC message of ${len} bytes exceeds the limit of ${this.maxMessageBytes}`);
-      if (buf.length - off - 5 < len) break;
-      out.push(buf.subarray(off + 5, off + 5 + len));
-      off += 5 + len;
-    }
-    if (off < buf.length) {
-      this.pending.push(buf.subarray(off));
-      this.pendingBytes = buf.length - off;
+    while (off < chunk.length) {
+      if (this.need >= 0) {
+        const n = Math.min(this.need - this.have, chunk.length - off);
+        this.pieces.push(chunk.subarray(off, off + n));
+        this.have += n;
+        off += n;
+        if (this.have === this.need) {
+          out.push(this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces, this.have));
+          this.pieces = [];
+          this.have = 0;
+          this.need = -1;
+        }
+        continue;
+      }
+      if (this.headerBytes === 0 && chunk.length - off >= 5) {
+        const len = this.messageLength(chunk, off);
+        off += 5;
+        // The usual case: the whole message is in this chunk, handed on without a copy.
+        if (chunk.length - off >= len) {
+          out.push(chunk.subarray(off, off + len));
+          off += len;
+        } else this.need = len;
+        continue;
+      }
+      const n = Math.min(5 - this.headerBytes, chunk.length - off);
+      chunk.copy(this.header, this.headerBytes, off, off + n);
+      this.headerBytes += n;
+      off += n;
+      if (this.headerBytes === 5) {
+        this.headerBytes = 0;
+        const len = this.messageLength(this.header, 0);
+        if (len === 0) out.push(Buffer.alloc(0));
+        else this.need = len;
+      }
     }
     return out;
   }
 
   /** True when a message has started but not finished (the stream ended mid-message). */
   get midMessage(): boolean {
-    return this.pendingBytes > 0;
+    return this.headerBytes > 0 || this.need >= 0;
+  }
+
+  private messageLength(buf: Buffer, off: number): number {
+    // We never ask for compression (no grpc-accept-encoding), so a compressed frame is a peer error.
+    if (buf[off] !== 0) throw new Error(`gRPC frame with compression flag ${buf[off]} (not negotiated)`);
+    const len = buf.readUInt32BE(off + 1);
+    if (len > this.maxMessageBytes) throw new Error(`gRPC message of ${len} bytes exceeds the limit of ${this.maxMessageBytes}`);
+    return len;
   }
 }
