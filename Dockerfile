@@ -12,16 +12,17 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json Makefile ./
 COPY cli ./cli
 COPY sidecar ./sidecar
 COPY operator ./operator
 COPY injector ./injector
 COPY crds ./crds
 # Only the runtime's sources: tests, benchmarks and the demo stay out of the image.
+# Then the CLI as shipped, bundled (Makefile: bundle) while esbuild, a dev dependency, is here.
 RUN printf '{"extends":"./tsconfig.build.json","include":["cli","sidecar","operator","injector"],"exclude":["node_modules","dist","**/*.test.ts"]}' > tsconfig.image.json \
  && npx tsc -p tsconfig.image.json \
- && chmod +x dist/cli/main.js \
+ && make bundle \
  && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime ------------------------------------------------------------------
@@ -37,7 +38,7 @@ COPY --from=build /src/dist ./dist
 # The CRD schemas are read at run time (resource validation).
 COPY --from=build /src/crds ./crds
 # `dapr-ts` on PATH, as package.json's "bin" declares it.
-RUN ln -s /app/dist/cli/main.js /usr/local/bin/dapr-ts
+RUN ln -s /app/dist/bundle/main.js /usr/local/bin/dapr-ts
 # The `node` user of the base image, numerically so runAsNonRoot can verify it.
 USER 1000:1000
 # Ports of the sidecar: HTTP API, gRPC API, internal gRPC, public (health), metrics.

@@ -1,4 +1,4 @@
-// Starts the compiled sidecar (dist/cli/main.js) for a benchmark, on free
+// Starts the sidecar as shipped (dist/bundle/main.js, `make build`) for a benchmark, on free
 // ports, and measures how long it takes from spawn to a 204 from healthz.
 // Works both from dist/bench (make bench) and from bench/ under tsx.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -19,7 +19,7 @@ function findRepoRoot(): string {
   return dir;
 }
 
-export const benchCliPath = path.join(findRepoRoot(), "dist/cli/main.js");
+export const benchCliPath = path.join(findRepoRoot(), "dist/bundle/main.js");
 
 export interface BenchSidecar {
   proc: ChildProcess;

@@ -1,5 +1,8 @@
+import { mkdtempSync, renameSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { hostMapFrom, KubernetesNameResolver, splitTarget } from "./kubernetes-resolver.js";
+import { hostMapFrom, hostsFileLookup, KubernetesNameResolver, splitTarget } from "./kubernetes-resolver.js";
 import { AppNotFoundError } from "./name-resolver.js";
 
 describe("KubernetesNameResolver", () => {
@@ -45,5 +48,21 @@ describe("KubernetesNameResolver", () => {
     expect(() => hostMapFrom("a=b")).toThrow("invalid host mapping 'a=b': expected <dns-name>=<host>:<port>");
     expect(() => hostMapFrom("a=127.0.0.1:70000")).toThrow(/invalid host mapping 'a=127\.0\.0\.1:70000'/);
     expect(hostMapFrom("")("x")).toBeUndefined();
+  });
+
+  it("hostsFileLookup maps name and port from a JSON file, re-read when it changes", async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), "k8s-hosts-")), "hosts.json");
+    const r = new KubernetesNameResolver({ hosts: hostsFileLookup(file) });
+    // No file yet: DNS names as they are.
+    expect(await r.resolve("orders", "default")).toEqual({ host: "orders-dapr.default.svc.cluster.local", port: 50002 });
+    writeFileSync(file, JSON.stringify({ "orders-dapr.default.svc.cluster.local:50002": "127.0.0.1:41001", "orders-dapr.default.svc.cluster.local:9090": "127.0.0.1:1" }));
+    expect(await r.resolve("orders", "default")).toEqual({ host: "127.0.0.1", port: 41001 });
+    // A pod that starts later: written whole and renamed, as the test kubelet does.
+    writeFileSync(`${file}.tmp`, JSON.stringify({ "inv-dapr.shop.svc.cluster.local:50002": "[::1]:42002" }));
+    renameSync(`${file}.tmp`, file);
+    expect(await r.resolve("inv.shop", "default")).toEqual({ host: "::1", port: 42002 });
+    expect(await r.resolve("orders", "default")).toEqual({ host: "orders-dapr.default.svc.cluster.local", port: 50002 });
+    writeFileSync(file, "{not json");
+    expect(await r.resolve("inv.shop", "default")).toEqual({ host: "inv-dapr.shop.svc.cluster.local", port: 50002 });
   });
 });

@@ -4,6 +4,7 @@
 // gRPC port. A target written `app-id.namespace` reaches another namespace,
 // as in Dapr. Cluster DNS does the rest; tests outside a cluster pass `hosts`
 // to map those DNS names to local addresses.
+import { readFileSync, statSync } from "node:fs";
 import { AppNotFoundError, type NameResolver, type ResolvedAddress } from "./name-resolver.js";
 
 export interface KubernetesResolverOptions {
@@ -12,10 +13,10 @@ export interface KubernetesResolverOptions {
   /** The sidecars' internal gRPC port (daprd's default in Kubernetes: 50002). */
   internalPort?: number;
   /**
-   * Test hook: maps a Service DNS name to the address that serves it (a test
-   * kubelet's loopback address). Names it does not know fall through to DNS.
+   * Test hook: maps a Service DNS name and port to the address that serves it
+   * (a test kubelet's loopback address). Names it does not know fall through to DNS.
    */
-  hosts?: (dnsName: string) => ResolvedAddress | undefined;
+  hosts?: (dnsName: string, port: number) => ResolvedAddress | undefined;
 }
 
 // An app id is a DNS label (the Service name is built from it).
@@ -48,7 +49,7 @@ export class KubernetesNameResolver implements NameResolver {
   async resolve(target: string, namespace: string): Promise<ResolvedAddress> {
     const { appId, namespace: ns } = splitTarget(target, namespace);
     const dnsName = this.serviceName(appId, ns);
-    return this.opts.hosts?.(dnsName) ?? { host: dnsName, port: this.internalPort };
+    return this.opts.hosts?.(dnsName, this.internalPort) ?? { host: dnsName, port: this.internalPort };
   }
 }
 
@@ -67,4 +68,32 @@ export function hostMapFrom(spec: string): (dnsName: string) => ResolvedAddress 
     table.set(m[1]!, { host: m[2]!.replace(/^\[(.*)\]$/, "$1"), port });
   }
   return (dnsName) => table.get(dnsName);
+}
+
+/**
+ * A `hosts` mapping kept in a file, for a sidecar started by a test kubelet
+ * (env DAPR_TS_K8S_HOSTS_FILE): JSON `{"<dns-name>:<port>": "<host>:<port>"}`,
+ * read again whenever it changes, so pods that start later are found. A missing
+ * or unreadable file maps nothing (as if DNS had no answer yet).
+ */
+export function hostsFileLookup(file: string): (dnsName: string, port: number) => ResolvedAddress | undefined {
+  let seen = "";
+  let table: Record<string, string> = {};
+  return (dnsName, port) => {
+    try {
+      // Inode too: a table renamed into place within the same millisecond has a new one.
+      const st = statSync(file);
+      const version = `${st.ino}:${st.mtimeMs}:${st.size}`;
+      if (version !== seen) {
+        table = JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
+        seen = version;
+      }
+    } catch {
+      return undefined;
+    }
+    const mapped = table[`${dnsName}:${port}`];
+    const at = mapped?.lastIndexOf(":") ?? -1;
+    if (!mapped || at < 0) return undefined;
+    return { host: mapped.slice(0, at).replace(/^\[(.*)\]$/, "$1"), port: Number(mapped.slice(at + 1)) };
+  };
 }

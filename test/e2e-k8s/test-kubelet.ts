@@ -15,9 +15,8 @@
 //   and Secret references read from the double.
 // - Cluster DNS: Services' selectors are matched against running pods and
 //   written to a JSON file `{"<svc>.<ns>.svc.cluster.local:<port>":
-//   "127.0.0.1:<local port>"}`; the sidecar reads it through the
-//   `cluster-dns.mjs` preload (fixtures/whole-path) because the sidecar's
-//   Kubernetes resolver has no host-mapping input of its own yet.
+//   "127.0.0.1:<local port>"}`, which the sidecar's Kubernetes resolver
+//   reads when DAPR_TS_K8S_HOSTS_FILE names it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync, renameSync } from "node:fs";
 import { CoreV1Api, makeInformer, type Informer, type ObjectCache, type V1Container, type V1Pod } from "@kubernetes/client-node";
@@ -33,7 +32,7 @@ export interface TestKubeletOptions {
   api: KubeApi;
   /** image -> local entrypoint (argv before the container's args). An unmapped image fails the pod. */
   images: Record<string, string[]>;
-  /** Where cluster DNS is written (read by the cluster-dns preload). */
+  /** Where cluster DNS is written (the sidecar's DAPR_TS_K8S_HOSTS_FILE). */
   dnsFile: string;
   /** Env added to every image's process before the container's own (e.g. NODE_OPTIONS for the preload). */
   imageEnv?: Record<string, Record<string, string>>;

@@ -11,7 +11,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { stringify as toYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,7 +21,7 @@ import { renderChart } from "../chart/render.js";
 import { kubectl } from "../kube-api/kubectl.js";
 import { startKubeApi, type KubeApi } from "../kube-api/server.js";
 import { eventually } from "../kube-api/test-client.js";
-import { cliPath, repoRoot } from "../support/sidecar-process.js";
+import { cliPath } from "../support/sidecar-process.js";
 import { uniqueName } from "../support/services.js";
 import { startOperatorFor, waitForReady, type OperatorHandle } from "./operator-harness.js";
 import { TestKubelet, type RunningPod } from "./test-kubelet.js";
@@ -110,7 +110,6 @@ beforeAll(async () => {
   await operator.operator.synced;
 
   const dnsFile = path.join(tmp, "cluster-dns.json");
-  const resolverModule = pathToFileURL(path.join(repoRoot, "dist/sidecar/name-resolution/kubernetes-resolver.js")).href;
   kubelet = new TestKubelet({
     api,
     dnsFile,
@@ -122,9 +121,8 @@ beforeAll(async () => {
     imageEnv: {
       [sidecarImage]: {
         KUBECONFIG: api.kubeconfigPath,
-        NODE_OPTIONS: `--import=${pathToFileURL(path.join(fixtures, "cluster-dns.mjs")).href}`,
-        CLUSTER_DNS_FILE: dnsFile,
-        CLUSTER_DNS_RESOLVER_MODULE: resolverModule,
+        // Cluster DNS: the kubelet's table of Service addresses (kubernetes-resolver.ts: hostsFileLookup).
+        DAPR_TS_K8S_HOSTS_FILE: dnsFile,
       },
     },
   });

@@ -141,13 +141,16 @@ describe("Dockerfile", () => {
   });
 
   it("puts dapr-ts on PATH where package.json's bin points, with the chart's command as entry point", () => {
-    expect(pkg.bin["dapr-ts"]).toBe("dist/cli/main.js");
+    expect(pkg.bin["dapr-ts"]).toBe("dist/bundle/main.js");
     const workdir = dockerfile.filter((i) => i.op === "WORKDIR" && i.stage === 1).map((i) => i.args).pop();
     const link = dockerfile.find((i) => i.op === "RUN" && i.stage === 1 && i.args.includes("/usr/local/bin/dapr-ts"))!;
     expect(link.args).toContain(`${workdir}/${pkg.bin["dapr-ts"]}`);
-    // What the link points at: the compiled CLI, copied from the build stage's dist, executable, with a shebang.
+    // What the link points at: the bundled CLI, built by the Makefile's bundle target (which makes it
+    // executable) in the build stage before the dev dependencies go, copied with dist, with a shebang.
     expect(copies(1, true).some((c) => c.sources.includes("/src/dist") && c.dest === "./dist")).toBe(true);
-    expect(dockerfile.some((i) => i.op === "RUN" && i.stage === 0 && i.args.includes("chmod +x dist/cli/main.js"))).toBe(true);
+    expect(dockerfile.some((i) => i.op === "RUN" && i.stage === 0 && /make bundle[\s\S]*npm prune/.test(i.args))).toBe(true);
+    expect(copies(0, false).some((c) => c.sources.includes("Makefile"))).toBe(true);
+    expect(readFileSync(path.join(repoRoot, "Makefile"), "utf8")).toMatch(/--outdir=dist\/bundle[\s\S]*chmod \+x dist\/bundle\/main\.js/);
     expect(readFileSync(path.join(repoRoot, "cli/main.ts"), "utf8").startsWith("#!/usr/bin/env node")).toBe(true);
     expect(existsSync(path.join(repoRoot, pkg.bin["dapr-ts"])), "make build produced the entry point").toBe(true);
 

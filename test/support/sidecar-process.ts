@@ -17,7 +17,8 @@ function findRoot(dir: string): string {
   }
   throw new Error(`no package.json above ${dir}`);
 }
-export const cliPath = path.join(repoRoot, "dist/cli/main.js");
+// The CLI as shipped (package.json "bin"): the bundle `make build` writes.
+export const cliPath = path.join(repoRoot, "dist/bundle/main.js");
 
 export interface SidecarProcess {
   appId: string;
