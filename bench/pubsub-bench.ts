@@ -1,6 +1,7 @@
 // Pub/sub benchmarks (issue: pub/sub speed).
 // 1. gRPC PublishEvent to pubsub.in-memory at 1,000 msg/s: p90 through the
-//    sidecar against the same paced load on a no-op gRPC server in this run
+//    sidecar against the same paced load on a no-op gRPC server (another process, as
+//    the sidecar is: bench/transport-floor.ts) in this run
 //    (the transport's own cost); the difference is what the sidecar adds.
 // 2. pubsub.redis, 1 KiB messages, publish to delivery in an app: messages per
 //    second end to end, printed beside raw XADD + XREADGROUP throughput.
@@ -10,11 +11,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
-import { daprProto, daprService, lookup } from "../sidecar/api/grpc/protos.js";
+import { daprProto, lookup } from "../sidecar/api/grpc/protos.js";
 import { freePort } from "../test/support/services.js";
 import { startBenchSidecar } from "./bench-sidecar.js";
 import { formatChecks, ms, percentile, type Check } from "./bench-stats.js";
 import { pacedLoad } from "./paced-load.js";
+import { startTransportFloor } from "./transport-floor.js";
 
 type Client = grpc.Client & Record<string, Function>;
 
@@ -27,21 +29,13 @@ function unary(c: Client, method: string, req: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => c[method]!(req, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res))));
 }
 
-/** A gRPC server for the Dapr service whose PublishEvent does nothing: the baseline. */
-async function noopServer(): Promise<{ port: number; close(): void }> {
-  const server = new grpc.Server();
-  server.addService(daprService(), { PublishEvent: (_c: unknown, cb: (e: null, r: object) => void) => cb(null, {}) } as never);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
-  );
-  return { port, close: () => server.forceShutdown() };
-}
-
 async function publishLatency(): Promise<{ lines: string[]; checks: Check[] }> {
   const sidecar = await startBenchSidecar("bench-pub");
-  const base = await noopServer();
+  // The baseline: a PublishEvent that does nothing, served by another process as the sidecar
+  // is (an in-process server would also save the cross-process wake-ups any sidecar costs).
+  const base = await startTransportFloor(1);
   const viaSidecar = daprClient(sidecar.grpcPort);
-  const direct = daprClient(base.port);
+  const direct = daprClient(base.grpcPort);
   const req = { pubsub_name: "pubsub", topic: "bench", data: Buffer.alloc(1024, 97), data_content_type: "text/plain" };
   try {
     // Warm both paths, then alternate rounds so noise hits both alike.
@@ -49,22 +43,29 @@ async function publishLatency(): Promise<{ lines: string[]; checks: Check[] }> {
     await pacedLoad(() => unary(direct, "PublishEvent", req), 500, 1000);
     const s: number[] = [];
     const d: number[] = [];
-    for (let round = 0; round < 3; round++) {
-      s.push(...(await pacedLoad(() => unary(viaSidecar, "PublishEvent", req), 1000, 2000)).latenciesMs);
-      d.push(...(await pacedLoad(() => unary(direct, "PublishEvent", req), 1000, 2000)).latenciesMs);
+    // Paired rounds: each sidecar round is compared with the baseline round right after it, and
+    // the median of those differences is judged, so one slow phase of a shared machine (which a
+    // pooled p90 takes in whole) moves the result by one pair at most.
+    const perRound: number[] = [];
+    for (let round = 0; round < 6; round++) {
+      const sr = (await pacedLoad(() => unary(viaSidecar, "PublishEvent", req), 1000, 1500)).latenciesMs;
+      const dr = (await pacedLoad(() => unary(direct, "PublishEvent", req), 1000, 1500)).latenciesMs;
+      s.push(...sr);
+      d.push(...dr);
+      perRound.push(percentile(sr, 90) - percentile(dr, 90));
     }
-    const added = percentile(s, 90) - percentile(d, 90);
+    const added = percentile(perRound, 50);
     return {
       lines: [
-        `gRPC PublishEvent, pubsub.in-memory, 1 KiB, 1,000 msg/s: p90 ${ms(percentile(s, 90))} via sidecar vs ${ms(percentile(d, 90))} no-op gRPC server (p50 ${ms(percentile(s, 50))} vs ${ms(percentile(d, 50))})`,
-        `added by the sidecar at p90: ${ms(added)} (ratio ${(percentile(s, 90) / percentile(d, 90)).toFixed(2)}x)`,
+        `gRPC PublishEvent, pubsub.in-memory, 1 KiB, 1,000 msg/s: p90 ${ms(percentile(s, 90))} via sidecar vs ${ms(percentile(d, 90))} no-op gRPC server in another process (p50 ${ms(percentile(s, 50))} vs ${ms(percentile(d, 50))})`,
+        `added by the sidecar at p90, median of 6 paired rounds: ${ms(added)} (rounds: ${perRound.map((v) => v.toFixed(2)).join(", ")} ms; pooled ${ms(percentile(s, 90) - percentile(d, 90))})`,
       ],
       checks: [{ name: "publish p90 added", value: ms(added), target: "<= 0.5 ms", pass: added <= 0.5 }],
     };
   } finally {
     viaSidecar.close();
     direct.close();
-    base.close();
+    await base.close();
     await sidecar.stop();
   }
 }

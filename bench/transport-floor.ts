@@ -10,6 +10,7 @@ import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { Agent, request } from "undici";
 import { grpcConnections } from "./grpc-connections.js";
+import { daprService } from "../sidecar/api/grpc/protos.js";
 
 const identity = (b: Buffer) => b;
 const EMPTY = Buffer.alloc(0);
@@ -27,6 +28,11 @@ const floorService: grpc.ServiceDefinition = {
 };
 
 export interface TransportFloor {
+  /**
+   * Its gRPC port, which also serves the Dapr service with a PublishEvent that
+   * does nothing (requests decoded, an empty answer), for clients of the Dapr API.
+   */
+  grpcPort: number;
   /** One gRPC round trip: empty request, empty response. */
   grpc(): Promise<void>;
   /** One HTTP/1.1 GET answered 200 with an empty body. */
@@ -46,6 +52,7 @@ export async function startTransportFloor(connections: number): Promise<Transpor
   const agent = new Agent({ connections, pipelining: 1 });
   const url = `http://127.0.0.1:${ports.http}/`;
   return {
+    grpcPort: ports.grpc,
     grpc: () => new Promise<void>((resolve, reject) => {
       clients.next()["Empty"](EMPTY, (err: grpc.ServiceError | null) => (err ? reject(err) : resolve()));
     }),
@@ -66,6 +73,7 @@ export async function startTransportFloor(connections: number): Promise<Transpor
 async function serve(): Promise<void> {
   const server = new grpc.Server();
   server.addService(floorService, { Empty: (_call: unknown, cb: grpc.sendUnaryData<Buffer>) => cb(null, EMPTY) });
+  server.addService(daprService(), { PublishEvent: (_call: unknown, cb: grpc.sendUnaryData<object>) => cb(null, {}) } as grpc.UntypedServiceImplementation);
   const grpcPort = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
   const httpServer = http.createServer((req, res) => {
