@@ -63,8 +63,9 @@ describe("pacedLoad", () => {
     sent.forEach((t, i) => expect(t - (start + i * 5)).toBeGreaterThanOrEqual(-0.05));
     expect(sent[59]! - start).toBeGreaterThanOrEqual(295);
     expect(r.latenciesMs).toHaveLength(60);
-    // At 5 ms intervals most gaps are near 5 ms even on a busy machine.
+    // At 5 ms intervals many gaps are near 5 ms; a loaded machine delays timers and the
+    // overdue sends then catch up together, so only a third of the gaps are asked for.
     const gaps = sent.slice(1).map((t, i) => t - sent[i]!);
-    expect(gaps.filter((g) => g > 3).length).toBeGreaterThan(40);
+    expect(gaps.filter((g) => g > 3).length).toBeGreaterThan(20);
   });
 });
