@@ -45,6 +45,14 @@ const neverAborted = new AbortController().signal;
 // but many calls at once would trip Node's (false) "possible EventTarget memory leak" warning.
 setMaxListeners(0, neverAborted);
 
+/**
+ * False for the signal a run without one of its own hands its operation (it is
+ * never aborted): a hot path can skip listening to it.
+ */
+export function mayAbort(signal: AbortSignal): boolean {
+  return signal !== neverAborted;
+}
+
 /** The runner for "no policy": calls `fn` once, as is. */
 export const noopRunner: Runner = {
   hasRetries: false,

@@ -6,7 +6,8 @@
 import type { Readable } from "node:stream";
 import type { H2GrpcCall } from "../../api/grpc/h2/grpc-call.js";
 import type { H2GrpcChannel } from "../../api/grpc/h2/grpc-channel.js";
-import { decodeResponseMessage, encodeRequestMessage, type DecodedResponseMessage, type StreamRequestHead } from "./call-local-stream-codec.js";
+import { mayAbort } from "../../resiliency/index.js";
+import { decodeResponseMessage, encodeRequestFrame, type DecodedResponseMessage, type StreamRequestHead } from "./call-local-stream-codec.js";
 import { chunked, openBody } from "./stream-payloads.js";
 
 export interface StreamedAnswer {
@@ -26,12 +27,16 @@ const NO_BODY = Buffer.alloc(0);
 export async function callLocalStream(channel: H2GrpcChannel, head: StreamRequestHead, body: AsyncIterable<Buffer> | Buffer | undefined, signal: AbortSignal): Promise<StreamedAnswer> {
   const call = channel.start(PATH);
   // Only until the answer's head is in: the body that follows is cancelled by whoever reads it.
+  // (A run without a resiliency timeout passes a signal that never aborts: no listener then.)
+  const watched = mayAbort(signal);
   const onAbort = () => call.cancel();
-  if (signal.aborted) call.cancel();
-  signal.addEventListener("abort", onAbort, { once: true });
+  if (watched) {
+    if (signal.aborted) call.cancel();
+    signal.addEventListener("abort", onAbort, { once: true });
+  }
 
   if (body === undefined || Buffer.isBuffer(body)) {
-    call.end(encodeRequestMessage(head, { data: body ?? NO_BODY, seq: 0 }));
+    call.endWithFrame(encodeRequestFrame(head, { data: body ?? NO_BODY, seq: 0 }));
   } else {
     pump(call, head, body).catch(() => {
       // The caller's body broke off (client went away): the call cannot complete.
@@ -39,10 +44,7 @@ export async function callLocalStream(channel: H2GrpcChannel, head: StreamReques
     });
   }
 
-  const next = async (): Promise<DecodedResponseMessage | undefined> => {
-    const m = await call.next();
-    return m === undefined ? undefined : decodeResponseMessage(m);
-  };
+  const next = (): Promise<DecodedResponseMessage | undefined> => call.next().then(decodeOrEnd);
   try {
     const first = await next();
     if (!first?.response) throw new Error("the target sidecar closed the stream without a response");
@@ -55,9 +57,11 @@ export async function callLocalStream(channel: H2GrpcChannel, head: StreamReques
     call.cancel();
     throw err;
   } finally {
-    signal.removeEventListener("abort", onAbort);
+    if (watched) signal.removeEventListener("abort", onAbort);
   }
 }
+
+const decodeOrEnd = (m: Buffer | undefined): DecodedResponseMessage | undefined => (m === undefined ? undefined : decodeResponseMessage(m));
 
 /**
  * The answer's body when its first chunk came with the head: that chunk alone
@@ -91,12 +95,12 @@ function iterate(next: () => Promise<DecodedResponseMessage | undefined>): Async
 }
 
 async function pump(call: H2GrpcCall, head: StreamRequestHead, body: AsyncIterable<Buffer>): Promise<void> {
-  await call.send(encodeRequestMessage(head, undefined));
+  await call.sendFrame(encodeRequestFrame(head, undefined));
   let seq = 0;
   for await (const data of chunked(body)) {
     // The callee may answer (e.g. access denied) without reading the body: stop sending then.
     if (call.finished) return;
-    await call.send(encodeRequestMessage(undefined, { data, seq: seq++ }));
+    await call.sendFrame(encodeRequestFrame(undefined, { data, seq: seq++ }));
   }
   call.end();
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { serviceByName } from "../../api/grpc/protos.js";
-import { decodeRequestMessage, decodeResponseMessage, encodeRequestMessage, encodeResponseFrame } from "./call-local-stream-codec.js";
+import { frameMessage } from "../../api/grpc/h2/grpc-frames.js";
+import { decodeRequestMessage, decodeResponseMessage, encodeRequestFrame, encodeRequestMessage, encodeResponseFrame } from "./call-local-stream-codec.js";
 
 const def = serviceByName("dapr.proto.internals.v1.ServiceInvocation")["CallLocalStream"]!;
 
@@ -33,6 +34,23 @@ describe("CallLocalStream request encoding", () => {
     const empty = encodeRequestMessage(undefined, { data: Buffer.alloc(0), seq: 0 });
     expect(empty).toEqual(Buffer.from([0x12, 0x00]));
     expect((def.requestDeserialize(empty) as any).payload).toEqual({ data: Buffer.alloc(0), seq: 0 });
+  });
+});
+
+describe("CallLocalStream request frames", () => {
+  it("are the encoded message behind its gRPC prefix, for heads, payloads and both", () => {
+    const head = { method: "echo", contentType: "text/plain", verb: "POST", query: "q=1", metadata: { "dapr-caller-app-id": "a", traceparent: "00-x" } };
+    const cases: [typeof head | undefined, { data: Buffer; seq: number } | undefined][] = [
+      [head, { data: Buffer.alloc(1024, 1), seq: 0 }],
+      [head, undefined],
+      [undefined, { data: Buffer.from("more"), seq: 7 }],
+      [undefined, { data: Buffer.alloc(0), seq: 0 }],
+    ];
+    for (const [h, p] of cases) {
+      const frame = encodeRequestFrame(h, p);
+      expect(frame).toEqual(frameMessage(encodeRequestMessage(h, p)));
+      expect(frame.readUInt32BE(1)).toBe(frame.length - 5);
+    }
   });
 });
 

@@ -142,6 +142,20 @@ function writePayload(w: Writer, payload: StreamPayload, size: number, seq: numb
  * payload is always written, even an empty one, so the message says it carries one.
  */
 export function encodeRequestMessage(head: StreamRequestHead | undefined, payload: StreamPayload | undefined): Buffer {
+  return encodeRequest(head, payload, 0);
+}
+
+/**
+ * The same message, already framed for the wire (the 5-byte gRPC message
+ * prefix first): one buffer and one copy of the payload, where encoding then
+ * framing would copy it twice.
+ */
+export function encodeRequestFrame(head: StreamRequestHead | undefined, payload: StreamPayload | undefined): Buffer {
+  return encodeRequest(head, payload, 5);
+}
+
+/** `prefix`: 0 for the bare message, 5 for a gRPC frame (the header written first). */
+function encodeRequest(head: StreamRequestHead | undefined, payload: StreamPayload | undefined, prefix: 0 | 5): Buffer {
   // Sizing pass: every string's UTF-8 length, in the order the writing pass uses them.
   const { lens, str } = stringSizer();
   let requestSize = 0, invokeSize = 0, extSize = 0;
@@ -161,7 +175,12 @@ export function encodeRequestMessage(head: StreamRequestHead | undefined, payloa
   const { seq, size: payloadSize } = payloadFieldSize(payload);
   const total = (head ? delimited(requestSize) : 0) + (payload ? delimited(payloadSize) : 0);
 
-  const w = new Writer(Buffer.allocUnsafe(total));
+  const w = new Writer(Buffer.allocUnsafe(prefix + total));
+  if (prefix) {
+    w.buf[0] = 0; // not compressed
+    w.buf.writeUInt32BE(total, 1);
+    w.pos = prefix;
+  }
   let li = 0;
   const writeStr = (tag: number, s: string, alwaysWritten = false) => {
     const n = lens[li++]!;
@@ -192,7 +211,7 @@ export function encodeRequestMessage(head: StreamRequestHead | undefined, payloa
     }
   }
   if (payload) writePayload(w, payload, payloadSize, seq);
-  if (w.pos !== total) throw new Error(`CallLocalStream request encoding: wrote ${w.pos} bytes, sized ${total}`);
+  if (w.pos !== prefix + total) throw new Error(`CallLocalStream request encoding: wrote ${w.pos - prefix} bytes, sized ${total}`);
   return w.buf;
 }
 

@@ -25,7 +25,7 @@ import type { RuntimeContext } from "../../runtime/runtime-context.js";
 import { firstValue, isMethodPath, isTruthy, outboundRequestMetadata, withoutTransportKeys } from "./grpc-proxy-metadata.js";
 import { CallerGoneError, ProxyPipe, type HopOutcome, type NextHop } from "./grpc-proxy-pipe.js";
 import { splitTarget, type InvokeCore } from "./invoke-core.js";
-import { invokeMetrics } from "./invoke-metrics.js";
+import { invokeMetrics, OutboundMetrics } from "./invoke-metrics.js";
 import { nextTraceparent } from "./tracing.js";
 
 const rawBytes = (b: Buffer): Buffer => b;
@@ -51,11 +51,13 @@ export interface GrpcProxyDeps {
 export class GrpcProxy {
   private readonly acl: AccessControlList | undefined;
   private readonly sampling: number;
+  private readonly outboundMetrics: OutboundMetrics;
 
   constructor(private readonly d: GrpcProxyDeps) {
     // Over gRPC, operations are full method names matched case-sensitively, without verbs.
     this.acl = parseAccessControl(d.configuration.accessControl, { isHttp: false }).acl;
     this.sampling = samplingRate(d.configuration);
+    this.outboundMetrics = new OutboundMetrics(d.rt.appId, "grpc");
   }
 
   /** API port: the app calls a method with `dapr-app-id`; forward it to the target app's sidecar. */
@@ -102,13 +104,12 @@ export class GrpcProxy {
     const cancelled = new AbortController();
     call.on("cancelled", () => cancelled.abort(new CallerGoneError()));
 
-    const labels = { app_id: rt.appId, dest_app_id: appId, method: path };
-    invokeMetrics.reqSent.inc({ ...labels, type: "grpc" });
+    const series = this.outboundMetrics.of(appId, path);
+    series.sent.inc();
     const started = performance.now();
     const span = core.clientSpan(incomingTrace, traceparent, appId, path.slice(1));
     const report = (code: number) => {
-      invokeMetrics.resRecv.inc({ ...labels, type: "grpc", status: String(code) });
-      invokeMetrics.latency.observe({ ...labels, status: String(code) }, performance.now() - started);
+      series.answered(code, performance.now() - started);
       span?.(grpc.status[code] ?? String(code));
     };
 

@@ -14,6 +14,8 @@ type Client = grpc.Client & Record<string, Function>;
 export class InternalClients {
   private readonly clients = new Map<string, Client>();
   private readonly channels = new Map<string, H2GrpcChannel>();
+  /** The same channels by host, then port: a lookup per call without building the address string. */
+  private readonly byHost = new Map<string, Map<number, H2GrpcChannel>>();
 
   /** The lean channel to the sidecar at `address` (host:port). */
   channel(address: string): H2GrpcChannel {
@@ -21,6 +23,21 @@ export class InternalClients {
     if (!c) {
       c = new H2GrpcChannel(address);
       this.channels.set(address, c);
+    }
+    return c;
+  }
+
+  /** channel(`${host}:${port}`), for the per-call path. */
+  channelTo(host: string, port: number): H2GrpcChannel {
+    let ports = this.byHost.get(host);
+    if (!ports) {
+      ports = new Map();
+      this.byHost.set(host, ports);
+    }
+    let c = ports.get(port);
+    if (!c) {
+      c = this.channel(`${host}:${port}`);
+      ports.set(port, c);
     }
     return c;
   }
@@ -51,6 +68,7 @@ export class InternalClients {
     this.clients.clear();
     for (const c of this.channels.values()) c.close();
     this.channels.clear();
+    this.byHost.clear();
   }
 }
 

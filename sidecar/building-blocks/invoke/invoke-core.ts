@@ -9,11 +9,11 @@ import type { AppChannel, AppInvokeResponse, AppStreamResponse } from "../../app
 import { evaluateAccessControl, parseAccessControl, type AccessControlList } from "../../config/access-control.js";
 import { samplingRate, type Configuration } from "../../config/configuration.js";
 import type { NameResolver } from "../../name-resolution/name-resolver.js";
-import { isCircuitBreakerError, isTimeoutError } from "../../resiliency/index.js";
+import { isCircuitBreakerError, isTimeoutError, type RunOptions } from "../../resiliency/index.js";
 import type { RuntimeContext } from "../../runtime/runtime-context.js";
 import { callLocalStream } from "./call-local-stream-client.js";
 import { fromListMap, InternalClients, toListMap } from "./internal-client.js";
-import { invokeMetrics } from "./invoke-metrics.js";
+import { invokeMetrics, OutboundMetrics } from "./invoke-metrics.js";
 import { nextTraceparent } from "./tracing.js";
 import { UrlTargetClient } from "./url-target-client.js";
 import { createTracer, newSpanId, parseTraceparent, type Tracer } from "../../tracing/tracer.js";
@@ -58,9 +58,13 @@ const dropped = new Set(["connection", "keep-alive", "proxy-connection", "transf
 
 export function forwardableHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) {
-    if (v === undefined || dropped.has(k.toLowerCase()) || k.startsWith(":")) continue;
-    out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+  // A plain loop, each name lower-cased once: this runs for every call.
+  for (const k in h) {
+    const v = h[k];
+    if (v === undefined || k.charCodeAt(0) === 58 /* ':' */) continue;
+    const name = k.toLowerCase();
+    if (dropped.has(name) || name === "__proto__") continue;
+    out[name] = typeof v === "string" ? v : Array.isArray(v) ? v.join(", ") : v;
   }
   return out;
 }
@@ -72,6 +76,7 @@ export class InvokeCore {
   private readonly acl: AccessControlList | undefined;
   private readonly sampling: number;
   private readonly tracer: Tracer;
+  private readonly outboundMetrics: OutboundMetrics;
 
   constructor(
     private readonly rt: RuntimeContext,
@@ -84,6 +89,7 @@ export class InvokeCore {
     this.acl = parsed.acl;
     this.sampling = samplingRate(config);
     this.tracer = createTracer(config, rt.appId, rt.logger);
+    this.outboundMetrics = new OutboundMetrics(rt.appId, "http");
   }
 
   validateMethod(method: string): string {
@@ -96,7 +102,10 @@ export class InvokeCore {
 
   /** Calls `method` on app `targetAppId` (optionally `app.namespace`) through its sidecar. */
   invoke(req: InvokeRequest): Promise<InvokeResponse> {
-    return this.outbound(req, (appId, namespace, headers, signal) => this.callTarget(appId, namespace, { ...req, headers }, signal));
+    return this.outbound(req, (appId, namespace, headers, signal) => this.callTarget(appId, namespace, {
+      targetAppId: req.targetAppId, targetNamespace: req.targetNamespace, method: req.method, verb: req.verb,
+      query: req.query, headers, body: req.body, contentType: req.contentType,
+    }, signal));
   }
 
   /**
@@ -117,12 +126,16 @@ export class InvokeCore {
   invokeStream(req: InvokeStreamRequest): Promise<InvokeStreamResponse> {
     return this.outbound(req, async (appId, namespace, headers, signal) => {
       const addr = await this.resolver.resolve(appId, namespace);
-      const channel = this.clients.channel(`${addr.host}:${addr.port}`);
+      const channel = this.clients.channelTo(addr.host, addr.port);
       const head = { method: req.method, contentType: req.contentType ?? "", verb: req.verb.toUpperCase(), query: req.query, metadata: headers };
-      const r = await callLocalStream(channel, head, req.body, signal).catch((err) => {
+      let r;
+      try {
+        r = await callLocalStream(channel, head, req.body, signal);
+      } catch (err) {
+        // The sidecar there may be gone: resolve afresh next time.
         this.resolver.invalidate?.();
         throw err;
-      });
+      }
       return { status: r.status, headers: r.headers, body: r.body, contentType: r.contentType || r.headers["content-type"] || undefined };
     });
   }
@@ -135,25 +148,22 @@ export class InvokeCore {
     if (!req.targetAppId) throw Errors.directInvokeNoAppId();
     this.validateMethod(req.method);
     const { appId, namespace } = splitTarget(req.targetAppId, req.targetNamespace ?? this.rt.namespace);
-    const headers = {
-      ...req.headers,
-      "dapr-caller-app-id": this.rt.appId,
-      "dapr-caller-namespace": this.rt.namespace,
-      "dapr-callee-app-id": appId,
-      traceparent: nextTraceparent(req.headers["traceparent"], this.sampling),
-    };
+    // Copied key by key, then set: in Node 20's V8 a spread object literal with more
+    // properties after the spread costs about a microsecond (a fresh map per object).
+    const headers: Record<string, string> = {};
+    for (const k in req.headers) if (k !== "__proto__") headers[k] = req.headers[k]!;
+    headers["dapr-caller-app-id"] = this.rt.appId;
+    headers["dapr-caller-namespace"] = this.rt.namespace;
+    headers["dapr-callee-app-id"] = appId;
+    headers["traceparent"] = nextTraceparent(req.headers["traceparent"], this.sampling);
     const policy = this.rt.policies.endpointPolicy(appId, `${appId}:${req.method}`);
     const start = performance.now();
-    const span = this.clientSpan(req.headers["traceparent"], headers.traceparent, appId, req.method);
-    invokeMetrics.reqSent.inc({ app_id: this.rt.appId, dest_app_id: appId, method: req.method, type: "http" });
+    const span = this.clientSpan(req.headers["traceparent"], headers["traceparent"], appId, req.method);
+    const series = this.outboundMetrics.of(appId, req.method);
+    series.sent.inc();
     try {
-      const res = await policy.run(
-        (signal) => call(appId, namespace, headers, signal),
-        // Dapr treats an app answer outside 200-399 as a failure the policy may retry.
-        { classify: (r) => (r.status < 200 || r.status > 399 ? { httpStatus: r.status } : undefined) },
-      );
-      invokeMetrics.resRecv.inc({ app_id: this.rt.appId, dest_app_id: appId, method: req.method, type: "http", status: String(res.status) });
-      invokeMetrics.latency.observe({ app_id: this.rt.appId, dest_app_id: appId, method: req.method, status: String(res.status) }, performance.now() - start);
+      const res = await policy.run((signal) => call(appId, namespace, headers, signal), classifyByStatus as RunOptions<T>);
+      series.answered(res.status, performance.now() - start);
       span?.(String(res.status));
       return res;
     } catch (err) {
@@ -179,15 +189,15 @@ export class InvokeCore {
     this.checkAccess(req);
     if (!this.appChannel) throw Errors.directInvokeNotReady("this sidecar has no app (--app-port is not set)");
     invokeMetrics.reqRecv.inc({ app_id: this.rt.appId, method: req.method });
-    const appReq = { method: req.method, verb: req.verb, query: req.query, headers: req.headers, contentType: req.contentType };
     const done = this.serverSpan(req.headers, req.method);
+    // Object literals, not `{ ...appReq, body }`: a spread with more properties after it is slow in Node 20.
     if (this.appChannel.streamInvoke) {
-      const r = await this.appChannel.streamInvoke({ ...appReq, body: req.body });
+      const r = await this.appChannel.streamInvoke({ method: req.method, verb: req.verb, query: req.query, headers: req.headers, contentType: req.contentType, body: req.body });
       done?.(String(r.status));
       return r;
     }
     const body = Buffer.isBuffer(req.body) ? req.body : req.body ? Buffer.concat(await req.body.toArray()) : Buffer.alloc(0);
-    const r = await this.appChannel.invoke({ ...appReq, body });
+    const r = await this.appChannel.invoke({ method: req.method, verb: req.verb, query: req.query, headers: req.headers, contentType: req.contentType, body });
     done?.(String(r.status));
     return { ...r, body: Readable.from([r.body]) };
   }
@@ -269,6 +279,11 @@ export class InvokeCore {
     };
   }
 }
+
+// Dapr treats an app answer outside 200-399 as a failure the policy may retry. (One object for every call.)
+const classifyByStatus: RunOptions<{ status: number }> = {
+  classify: (r) => (r.status < 200 || r.status > 399 ? { httpStatus: r.status } : undefined),
+};
 
 interface InternalResponse {
   status: { code: number; message: string } | null;

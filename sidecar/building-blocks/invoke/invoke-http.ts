@@ -12,10 +12,13 @@ import { forwardableHeaders, type InvokeCore, type InvokeStreamResponse, type In
 
 export function registerInvokeHttp(router: Router, core: InvokeCore, maxBodySize: number): void {
   router.all("/v1.0/invoke/:appId/method/*method", (req, res) => {
-    const appId = decodeURIComponent(String(req.params["appId"]));
-    const rest = req.originalUrl.split("?")[0]!;
+    const rawAppId = String(req.params["appId"]);
+    // Without a '%' there is nothing to decode (decodeURIComponent would return it as is, at a cost per call).
+    const appId = rawAppId.includes("%") ? decodeURIComponent(rawAppId) : rawAppId;
+    const url = req.originalUrl;
+    const q = url.indexOf("?");
     // The method keeps its raw (still URL-encoded) path after /method/.
-    const method = rest.slice(rest.indexOf("/method/") + "/method/".length);
+    const method = url.slice(url.indexOf("/method/") + "/method/".length, q < 0 ? url.length : q);
     void handle(req, res, core, maxBodySize, appId, method);
   });
 }
@@ -25,7 +28,10 @@ export function invokeProxyFallback(core: InvokeCore, maxBodySize: number) {
   return (req: Request, res: Response): void => {
     const appId = req.header("dapr-app-id");
     if (!appId) return sendError(res, Errors.notFound(`${req.method} ${req.path}`));
-    void handle(req, res, core, maxBodySize, appId, req.originalUrl.split("?")[0]!.replace(/^\//, ""));
+    const url = req.originalUrl;
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
+    void handle(req, res, core, maxBodySize, appId, path.charCodeAt(0) === 47 /* '/' */ ? path.slice(1) : path);
   };
 }
 
@@ -34,7 +40,7 @@ async function handle(req: Request, res: Response, core: InvokeCore, maxBodySize
   if (!Buffer.isBuffer(req.body) && core.canStream(appId, method)) return handleStreamed(req, res, core, appId, method);
   try {
     const body = await readBody(req, maxBodySize);
-    const query = req.originalUrl.includes("?") ? req.originalUrl.slice(req.originalUrl.indexOf("?") + 1) : "";
+    const query = queryOf(req.originalUrl);
     const headers = forwardableHeaders(req.headers);
     const r = await core.invoke({ targetAppId: appId, method, verb: req.method, query, headers, body, contentType: req.header("content-type") });
     writeResponse(res, r);
@@ -47,7 +53,7 @@ async function handle(req: Request, res: Response, core: InvokeCore, maxBodySize
 async function handleStreamed(req: Request, res: Response, core: InvokeCore, appId: string, method: string): Promise<void> {
   let r: InvokeStreamResponse;
   try {
-    const query = req.originalUrl.includes("?") ? req.originalUrl.slice(req.originalUrl.indexOf("?") + 1) : "";
+    const query = queryOf(req.originalUrl);
     // A small body of announced length is read whole (bounded by that length): it then travels in one message.
     const length = Number(req.headers["content-length"] ?? NaN);
     const body = !hasBody(req) ? undefined : length <= STREAM_CHUNK_BYTES ? await readBody(req, STREAM_CHUNK_BYTES) : req;
@@ -59,13 +65,23 @@ async function handleStreamed(req: Request, res: Response, core: InvokeCore, app
     else res.end();
     return;
   }
-  if (Buffer.isBuffer(r.body)) return writeResponse(res, { ...r, body: r.body });
+  if (Buffer.isBuffer(r.body)) {
+    writeHead(res, r);
+    res.end(r.body);
+    return;
+  }
   writeHead(res, r);
   // pipeline carries backpressure from the caller's socket back to the callee, and tears both down on failure.
   await pipeline(r.body, res).catch(() => {
     // The status line has gone out: all that is left is to cut the answer short, so the caller sees it broken.
     res.destroy();
   });
+}
+
+/** The raw query string (after the first '?'), or "". */
+function queryOf(url: string): string {
+  const q = url.indexOf("?");
+  return q < 0 ? "" : url.slice(q + 1);
 }
 
 /** A request has a body when it announces one (HTTP/1.1: a non-zero length, or chunked). */
@@ -111,7 +127,8 @@ function readBody(req: Request, limit: number): Promise<Buffer> {
       }
       chunks.push(c);
     });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
+    // One chunk (a small body usually arrives whole) is handed on as is, not copied.
+    req.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
     req.on("error", reject);
   });
 }

@@ -5,12 +5,15 @@ import { randomHex } from "../../tracing/random-ids.js";
 
 const traceparentRe = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
+const invalidTraceId = "0".repeat(32);
+
 export function nextTraceparent(incoming: string | undefined, samplingRate: number): string {
   const m = incoming ? traceparentRe.exec(incoming.trim()) : null;
-  const span = randomHex(8);
-  if (m && m[1] !== "0".repeat(32)) return `00-${m[1]}-${span}-${m[3]}`;
+  if (m && m[1] !== invalidTraceId) return `00-${m[1]}-${randomHex(8)}-${m[3]}`;
   const sampled = Math.random() < samplingRate ? "01" : "00";
-  return `00-${randomHex(16)}-${span}-${sampled}`;
+  // A new trace id and span id from one draw of 24 random bytes.
+  const ids = randomHex(24);
+  return `00-${ids.slice(0, 32)}-${ids.slice(32)}-${sampled}`;
 }
 
 export function traceIdOf(traceparent: string): string | undefined {

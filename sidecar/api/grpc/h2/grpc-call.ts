@@ -33,8 +33,13 @@ export class H2GrpcCall {
 
   /** Sends one serialized message; resolves when the transport can take more (or the call is over). */
   send(message: Buffer): Promise<void> {
+    return this.sendFrame(frameMessage(message));
+  }
+
+  /** Like send(), for a message its encoder already framed (gRPC prefix included): saves a copy. */
+  sendFrame(frame: Buffer): Promise<void> {
     if (this.outcome !== undefined || this.stream.writableEnded || this.stream.destroyed) return Promise.resolve();
-    if (this.stream.write(frameMessage(message))) return Promise.resolve();
+    if (this.stream.write(frame)) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const done = () => {
         this.stream.off("drain", done);
@@ -48,8 +53,13 @@ export class H2GrpcCall {
 
   /** No more messages from this side. */
   end(message?: Buffer): void {
+    this.endWithFrame(message && frameMessage(message));
+  }
+
+  /** Like end(), with a last message its encoder already framed. */
+  endWithFrame(frame?: Buffer): void {
     if (this.stream.writableEnded || this.stream.destroyed) return;
-    if (message) this.stream.end(frameMessage(message));
+    if (frame) this.stream.end(frame);
     else this.stream.end();
   }
 

@@ -16,6 +16,7 @@ const service = {
   Slow: method("Slow", false, false),
   Many: method("Many", false, true),
   Pipe: method("Pipe", true, true),
+  Peer: method("Peer", false, false),
 };
 
 let server: grpc.Server;
@@ -52,6 +53,7 @@ async function startServer(onPort = 0): Promise<number> {
       }
       call.end();
     },
+    Peer: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, Buffer.from(call.getPeer())),
     Pipe: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
       call.on("data", (d: Buffer) => call.write(d));
       call.on("end", () => call.end());
@@ -105,6 +107,18 @@ describe("H2GrpcChannel against a grpc-js server", () => {
     const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => ch.unary("/t.Test/Echo", Buffer.from(`m${i}`), { metadata: { "x-test": "yes" } })));
     expect(answers.map((a) => a.toString())).toEqual(Array.from({ length: 200 }, (_, i) => `m${i}`));
     ch.close();
+  });
+
+  it("opens a fresh connection once a connection has carried its share of streams", async () => {
+    const ch = new H2GrpcChannel(`127.0.0.1:${port}`, undefined, 3);
+    const peers: string[] = [];
+    for (let i = 0; i < 7; i++) peers.push((await ch.unary("/t.Test/Peer", Buffer.alloc(0))).toString());
+    ch.close();
+    // The server sees each connection from its own client port: three calls per connection.
+    expect(peers[0]).toBe(peers[2]);
+    expect(peers[3]).not.toBe(peers[2]);
+    expect(peers[3]).toBe(peers[5]);
+    expect(peers[6]).not.toBe(peers[5]);
   });
 
   it("passes a server's error status, details and trailing metadata on as grpc-js does", async () => {

@@ -23,17 +23,22 @@ export interface CallOptions {
 }
 
 // Stream ids are odd 31-bit numbers; a fresh connection well before they run out.
-const MAX_STREAM_ID = 2 ** 30;
+const MAX_STREAMS_PER_CONNECTION = 2 ** 29;
+// session.request copies its options: one object serves every call.
+const REQUEST_OPTIONS = Object.freeze({ endStream: false });
 // Large bodies stream in 64 KiB chunks: a window of several chunks keeps the pipe full.
 const WINDOW_BYTES = 4 * 1024 * 1024;
 
 export class H2GrpcChannel {
   private session: ClientHttp2Session | undefined;
+  /** Streams opened on `session`, counted here: `session.state` builds a whole object natively at each read. */
+  private streamsOpened = 0;
   private closed = false;
 
   constructor(
     readonly address: string,
     private readonly maxMessageBytes = Number.MAX_SAFE_INTEGER,
+    private readonly maxStreamsPerConnection = MAX_STREAMS_PER_CONNECTION,
   ) {}
 
   /** Starts a call of any kind; the caller sends, ends and reads through the returned call. */
@@ -50,7 +55,8 @@ export class H2GrpcChannel {
     if (opts.metadata) for (const [k, v] of Object.entries(opts.metadata)) headers[k] = v;
     let stream;
     try {
-      stream = this.connection().request(headers, { endStream: false });
+      stream = this.connection().request(headers, REQUEST_OPTIONS);
+      this.streamsOpened++;
     } catch (err) {
       // The connection died between our check and the request: the next call opens a new one.
       this.session = undefined;
@@ -81,7 +87,7 @@ export class H2GrpcChannel {
 
   private connection(): ClientHttp2Session {
     const s = this.session;
-    if (s && !s.closed && !s.destroyed && (s.state.nextStreamID ?? 0) < MAX_STREAM_ID) return s;
+    if (s && !s.closed && !s.destroyed && this.streamsOpened < this.maxStreamsPerConnection) return s;
     if (s && !s.closed) s.close();
     const fresh = http2.connect(`http://${authority(this.address)}`, { settings: { initialWindowSize: WINDOW_BYTES } });
     fresh.once("connect", () => fresh.setLocalWindowSize(WINDOW_BYTES));
@@ -93,6 +99,7 @@ export class H2GrpcChannel {
     fresh.once("close", forget);
     fresh.once("goaway", forget);
     this.session = fresh;
+    this.streamsOpened = 0;
     return fresh;
   }
 

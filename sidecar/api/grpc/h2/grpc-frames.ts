@@ -13,8 +13,8 @@ export function frameMessage(message: Buffer): Buffer {
 }
 
 export class FrameReader {
-  /** A frame header split across chunks. */
-  private readonly header = Buffer.alloc(5);
+  /** A frame header split across chunks (allocated the first time that happens: most calls never need it). */
+  private header: Buffer | undefined;
   private headerBytes = 0;
   /** The pieces of a message split across chunks, joined once when it is whole (not at every chunk). */
   private pieces: Buffer[] = [];
@@ -52,12 +52,13 @@ export class FrameReader {
         continue;
       }
       const n = Math.min(5 - this.headerBytes, chunk.length - off);
-      chunk.copy(this.header, this.headerBytes, off, off + n);
+      const header = (this.header ??= Buffer.alloc(5));
+      chunk.copy(header, this.headerBytes, off, off + n);
       this.headerBytes += n;
       off += n;
       if (this.headerBytes === 5) {
         this.headerBytes = 0;
-        const len = this.messageLength(this.header, 0);
+        const len = this.messageLength(header, 0);
         if (len === 0) out.push(Buffer.alloc(0));
         else this.need = len;
       }
