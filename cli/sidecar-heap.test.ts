@@ -4,8 +4,8 @@ import { growingPercent, holdYoungGenerationWhileStarting, sidecarNodeOptions } 
 
 describe("sidecar heap settings", () => {
   it("puts the start-up flags before the caller's NODE_OPTIONS, so the caller's win", () => {
-    expect(sidecarNodeOptions(undefined)).toBe("--max-semi-space-size=8");
-    expect(sidecarNodeOptions("--max-semi-space-size=16 --enable-source-maps")).toBe("--max-semi-space-size=8 --max-semi-space-size=16 --enable-source-maps");
+    expect(sidecarNodeOptions(undefined)).toBe("--max-semi-space-size=8 --v8-pool-size=2");
+    expect(sidecarNodeOptions("--max-semi-space-size=16 --enable-source-maps")).toBe("--max-semi-space-size=8 --v8-pool-size=2 --max-semi-space-size=16 --enable-source-maps");
   });
 
   it("grows the old generation by 60% unless told otherwise", () => {

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "../support/sidecar-process.js";
+import { SIDECAR_START_FLAGS } from "../../cli/sidecar-heap.js";
 
 interface Instruction {
   op: string;
@@ -138,6 +139,11 @@ describe("Dockerfile", () => {
     const build = dockerfile.filter((i) => i.op === "RUN" && i.stage === 0).map((i) => i.args).join("\n");
     expect(build).toMatch(/npm ci/);
     expect(build).toMatch(/npm prune --omit=dev/);
+  });
+
+  it("starts node with the sidecar's start-up flags, as the launchers do", () => {
+    const env = dockerfile.find((i) => i.op === "ENV" && i.stage === 1 && i.args.startsWith("NODE_OPTIONS="));
+    expect(env?.args).toBe(`NODE_OPTIONS="${SIDECAR_START_FLAGS.join(" ")}"`);
   });
 
   it("puts dapr-ts on PATH where package.json's bin points, with the chart's command as entry point", () => {
