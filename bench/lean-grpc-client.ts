@@ -1,0 +1,84 @@
+// A minimal gRPC client for load generation: unary calls framed by hand over
+// node:http2, one session per connection, used round robin. It does what a
+// Go or C load tool (fortio, ghz, h2load; Dapr's performance tests use
+// fortio) does per call and nothing more: one HEADERS frame, one DATA frame,
+// read the DATA and the trailers. grpc-js, the client of the official SDK,
+// spends several times as much per call (interceptors, call state machines,
+// per-call timers), which on a shared 2-core machine shows up as latency of
+// whatever is being measured; the benches print both.
+//
+// Requests and responses are raw protobuf bytes (the caller encodes them).
+import http2 from "node:http2";
+import net from "node:net";
+
+export interface LeanGrpcClient {
+  /** One unary call; resolves with the response message's bytes, rejects on a non-OK grpc-status. */
+  unary(path: string, message: Buffer): Promise<Buffer>;
+  close(): void;
+}
+
+/** Prefixes a message with gRPC's 5-byte frame header (not compressed, big-endian length). */
+export function grpcFrame(message: Buffer): Buffer {
+  const framed = Buffer.allocUnsafe(5 + message.length);
+  framed[0] = 0;
+  framed.writeUInt32BE(message.length, 1);
+  message.copy(framed, 5);
+  return framed;
+}
+
+export function leanGrpcClient(host: string, port: number, connections: number): LeanGrpcClient {
+  const sessions = Array.from({ length: connections }, () =>
+    // Nagle off, as grpc-js and every gRPC implementation set it.
+    http2.connect(`http://${host}:${port}`, { createConnection: () => net.connect({ host, port, noDelay: true }) }));
+  for (const s of sessions) s.on("error", () => { /* surfaced by the calls on it */ });
+  let next = 0;
+  return {
+    unary(path, message) {
+      const session = sessions[next++ % sessions.length]!;
+      return new Promise<Buffer>((resolve, reject) => {
+        const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" });
+        const chunks: Buffer[] = [];
+        let status: string | undefined;
+        let statusMessage: string | undefined;
+        stream.on("response", (headers) => {
+          // A trailers-only answer carries grpc-status in its headers.
+          if (headers["grpc-status"] !== undefined) [status, statusMessage] = [String(headers["grpc-status"]), String(headers["grpc-message"] ?? "")];
+        });
+        stream.on("trailers", (trailers) => {
+          [status, statusMessage] = [String(trailers["grpc-status"]), String(trailers["grpc-message"] ?? "")];
+        });
+        stream.on("data", (c: Buffer) => chunks.push(c));
+        stream.on("error", reject);
+        stream.on("end", () => {
+          if (status !== "0") return reject(new Error(`grpc-status ${status ?? "missing"}: ${decodeURIComponent(statusMessage ?? "")}`));
+          const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+          resolve(body.subarray(5, 5 + body.readUInt32BE(1)));
+        });
+        stream.end(grpcFrame(message));
+      });
+    },
+    close() {
+      for (const s of sessions) s.close();
+    },
+  };
+}
+
+/** Protobuf wire encoding of length-delimited fields (strings, bytes), enough for the benches' requests. */
+export function encodeFields(fields: Array<[field: number, value: string | Buffer]>): Buffer {
+  const parts: Buffer[] = [];
+  for (const [field, value] of fields) {
+    const bytes = typeof value === "string" ? Buffer.from(value) : value;
+    parts.push(varint((field << 3) | 2), varint(bytes.length), bytes);
+  }
+  return Buffer.concat(parts);
+}
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
