@@ -1,7 +1,7 @@
 // The app channel over HTTP: keep-alive connections to the app's port, Dapr's
 // callback routes, and Dapr's reading of the app's answers.
 import { randomUUID } from "node:crypto";
-import { Pool } from "undici";
+import { Pool } from "./undici-pool.js";
 import type { Logger } from "../log/logger.js";
 import type {
   AppChannel,
