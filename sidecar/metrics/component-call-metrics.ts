@@ -1,9 +1,7 @@
 // Dapr records every component call the same way: a count and a latency
 // histogram (ms) with the same labels plus `success`. One definition of that
-// pattern; each building block names its pair of metrics. Fast* because they
-// are updated on every component call (see fast-metrics.ts).
-import { FastCounter, FastHistogram } from "./fast-metrics.js";
-import { latencyBucketsMs, metricsRegistry } from "./registry.js";
+// pattern; each building block names its pair of metrics (count-and-latency.ts).
+import { countAndLatency } from "./count-and-latency.js";
 
 export interface ComponentCallMetrics {
   /** Runs `fn`, then counts it and records its latency with `labels` and success "true"/"false". */
@@ -20,8 +18,7 @@ export function componentCallMetrics(o: {
   const successLast = labelNames[labelNames.length - 1] === "success";
   const ordered = (labels: Record<string, string>, success: string) =>
     Object.fromEntries(labelNames.map((n) => [n, n === "success" ? success : labels[n]!]));
-  const count = new FastCounter({ ...o.count, labelNames, registers: [metricsRegistry] });
-  const latency = new FastHistogram({ ...o.latency, labelNames, buckets: latencyBucketsMs, registers: [metricsRegistry] });
+  const pair = countAndLatency({ count: o.count, latency: o.latency, labelNames });
   return {
     async measure(labels, fn) {
       const start = performance.now();
@@ -32,9 +29,7 @@ export function componentCallMetrics(o: {
         return r;
       } finally {
         // Series print their labels in the order of this object: keep the declared order.
-        const all = successLast ? { ...labels, success } : ordered(labels, success);
-        count.inc(all);
-        latency.observe(all, performance.now() - start);
+        pair.record(successLast ? { ...labels, success } : ordered(labels, success), performance.now() - start);
       }
     },
   };

@@ -3,6 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { Logger, silentLogger } from "../log/logger.js";
 import { metricsRegistry } from "../metrics/registry.js";
 import { ManualClock } from "./clock.js";
+import { drive } from "./drive-manual-clock.js";
 import { CircuitBreakerOpenError, TimeoutError } from "./errors.js";
 import { ResiliencyProvider } from "./provider.js";
 import { noopRunner, type Runner } from "./runner.js";
@@ -36,18 +37,6 @@ function provider(resources: ResiliencyInput[], appId = `app-${Math.random().toS
   const clock = new ManualClock();
   const p = new ResiliencyProvider(resources, { logger: silentLogger, appId, clock, random: () => 0.5 });
   return { p, clock, appId };
-}
-
-async function drive<T>(clock: ManualClock, p: Promise<T>): Promise<{ value?: T; error?: unknown }> {
-  let done = false;
-  const out: { value?: T; error?: unknown } = {};
-  p.then(
-    (v) => ((out.value = v), (done = true)),
-    (e) => ((out.error = e), (done = true)),
-  );
-  for (let i = 0; i < 20_000 && !done; i++) await clock.advance(250);
-  if (!done) throw new Error("operation did not finish");
-  return out;
 }
 
 /** Calls `runner` with an always-failing operation; returns the attempt start times. */

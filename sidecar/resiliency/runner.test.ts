@@ -3,6 +3,7 @@ import { silentLogger } from "../log/logger.js";
 import { defaultRetryConfig, type RetryConfig } from "./backoff.js";
 import { CircuitBreaker } from "./circuit-breaker.js";
 import { ManualClock } from "./clock.js";
+import { drive } from "./drive-manual-clock.js";
 import { CircuitBreakerOpenError, PermanentError, TimeoutError } from "./errors.js";
 import { noopRunner, PolicyRunner, type PolicyDefinition } from "./runner.js";
 import { StatusCodeFilter } from "./status-codes.js";
@@ -15,19 +16,6 @@ function setup(def: Omit<PolicyDefinition, "name">) {
   const clock = new ManualClock();
   const runner = new PolicyRunner({ name: "test", ...def }, { clock, logger: silentLogger, random: () => 0.5 });
   return { clock, runner };
-}
-
-/** Runs `p` to completion while moving the manual clock forward. */
-async function drive<T>(clock: ManualClock, p: Promise<T>): Promise<{ value?: T; error?: unknown }> {
-  let done = false;
-  const out: { value?: T; error?: unknown } = {};
-  p.then(
-    (v) => ((out.value = v), (done = true)),
-    (e) => ((out.error = e), (done = true)),
-  );
-  for (let i = 0; i < 10_000 && !done; i++) await clock.advance(100);
-  if (!done) throw new Error("operation did not finish");
-  return out;
 }
 
 class HttpError extends Error {

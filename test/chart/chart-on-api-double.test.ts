@@ -6,6 +6,7 @@
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubectl } from "../kube-api/kubectl.js";
+import { daprDocsExamples } from "../support/dapr-docs-examples.js";
 import { startKubeApi, type KubeApi } from "../kube-api/server.js";
 import { renderChart, type RenderedChart } from "./render.js";
 
@@ -38,40 +39,7 @@ describe("the chart on the Kubernetes API double", () => {
   });
 
   it("stores Dapr documentation resources and lists them with TYPE and READY columns", async () => {
-    const docs = `
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: statestore
-  namespace: default
-spec:
-  type: state.redis
-  version: v1
-  metadata:
-  - name: redisHost
-    value: localhost:6379
-  - name: redisPassword
-    secretKeyRef:
-      name: redis-secret
-      key:  redis-password
-auth:
-  secretStore: kubernetes
----
-apiVersion: dapr.io/v2alpha1
-kind: Subscription
-metadata:
-  name: myevent-subscription
-spec:
-  pubsubname: pubsub
-  topic: inventory
-  routes:
-    rules:
-      - match: event.type == "widget"
-        path: /widgets
-    default: /products
-scopes:
-  - app1
-`;
+    const docs = [daprDocsExamples.redisWithSecretRef, daprDocsExamples.subscriptionV2].join("---\n");
     const applied = await kubectl(api, ["apply", "-f", "-"], docs);
     expect(applied.stderr).toBe("");
     expect(applied.code).toBe(0);

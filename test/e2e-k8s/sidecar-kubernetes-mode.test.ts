@@ -4,6 +4,7 @@
 // deleted Component, a dropped watch, and a missing secret.
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify as toYaml } from "yaml";
 import { eventually } from "../kube-api/test-client.js";
 import { startKubeApi, type KubeApi } from "../kube-api/server.js";
 import { services, uniqueName } from "../support/services.js";
@@ -33,21 +34,23 @@ async function sidecar(namespace: string, appId: string, extra: { waitReady?: bo
   return sc;
 }
 
-function redisStore(name: string, keyPrefix: string): string {
-  return `
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: ${name}
-spec:
-  type: state.redis
-  version: v1
-  metadata:
-  - name: redisHost
-    value: 127.0.0.1:${services.redis.port}
-  - name: keyPrefix
-    value: ${keyPrefix}
-`;
+/** A fresh namespace for one test. */
+async function freshNamespace(prefix: string): Promise<string> {
+  const ns = uniqueName(prefix).toLowerCase().slice(0, 50);
+  await createNamespace(api, ns);
+  return ns;
+}
+
+type MetadataItem = { name: string; value: string } | { name: string; secretKeyRef: { name: string; key: string } };
+
+/** A Component as YAML for kubectl. */
+function component(name: string, type: string, metadata: MetadataItem[] = [], scopes?: string[]): string {
+  return toYaml({ apiVersion: "dapr.io/v1alpha1", kind: "Component", metadata: { name }, spec: { type, version: "v1", metadata }, ...(scopes ? { scopes } : {}) });
+}
+
+/** A state.redis Component on the test Redis, with `metadata` after its redisHost. */
+function redisStore(name: string, ...metadata: MetadataItem[]): string {
+  return component(name, "state.redis", [{ name: "redisHost", value: `127.0.0.1:${services.redis.port}` }, ...metadata]);
 }
 
 async function save(sc: SidecarProcess, store: string, key: string, value: unknown): Promise<Response> {
@@ -61,52 +64,14 @@ async function read(sc: SidecarProcess, store: string, key: string): Promise<{ s
 
 describe("sidecar in Kubernetes mode", () => {
   it("loads the namespace's Components, honours scopes and resolves secretKeyRef through the built-in kubernetes store", async () => {
-    const ns = uniqueName("k8s-load").toLowerCase().slice(0, 50);
+    const ns = await freshNamespace("k8s-load");
     const prefix = uniqueName("sec").replace(/[^a-z0-9]/gi, "");
-    await createNamespace(api, ns);
-    await apply(api, ns, `
-apiVersion: v1
-kind: Secret
-metadata:
-  name: redis-settings
-stringData:
-  prefix: ${prefix}
----
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: cache
-spec:
-  type: state.redis
-  version: v1
-  metadata:
-  - name: redisHost
-    value: 127.0.0.1:${services.redis.port}
-  - name: keyPrefix
-    secretKeyRef:
-      name: redis-settings
-      key: prefix
----
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: scratch
-spec:
-  type: state.in-memory
-  version: v1
-  metadata: []
----
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: not-for-me
-spec:
-  type: state.in-memory
-  version: v1
-  metadata: []
-scopes:
-- some-other-app
-`);
+    await apply(api, ns, [
+      `apiVersion: v1\nkind: Secret\nmetadata:\n  name: redis-settings\nstringData:\n  prefix: ${prefix}\n`,
+      redisStore("cache", { name: "keyPrefix", secretKeyRef: { name: "redis-settings", key: "prefix" } }),
+      component("scratch", "state.in-memory"),
+      component("not-for-me", "state.in-memory", [], ["some-other-app"]),
+    ].join("---\n"));
     const sc = await sidecar(ns, "loader");
     expect(componentNames(await metadataOf(sc))).toEqual(["cache", "kubernetes", "scratch"]);
 
@@ -121,17 +86,16 @@ scopes:
   }, 30_000);
 
   it("switches to a changed Component without a restart, and survives a dropped watch", async () => {
-    const ns = uniqueName("k8s-reload").toLowerCase().slice(0, 50);
+    const ns = await freshNamespace("k8s-reload");
     const before = uniqueName("before").replace(/[^a-z0-9]/gi, "");
     const after = uniqueName("after").replace(/[^a-z0-9]/gi, "");
-    await createNamespace(api, ns);
-    await apply(api, ns, redisStore("store", before));
+    await apply(api, ns, redisStore("store", { name: "keyPrefix", value: before }));
     const sc = await sidecar(ns, "reloader");
     const pid = sc.proc.pid;
     expect((await save(sc, "store", "k", "old")).status).toBe(204);
     expect(await redis.exists(`${before}||k`)).toBe(1);
 
-    await apply(api, ns, redisStore("store", after));
+    await apply(api, ns, redisStore("store", { name: "keyPrefix", value: after }));
     // The new prefix hides the old value: the state API now reads another key.
     await eventually(async () => (await read(sc, "store", "k")).status === 204, 5_000, "the new keyPrefix in use");
     expect((await save(sc, "store", "k", "new")).status).toBe(204);
@@ -139,7 +103,7 @@ scopes:
 
     // Cut the watch connections; a change made while no watch is open still arrives.
     expect(api.dropWatches()).toBeGreaterThanOrEqual(1);
-    await apply(api, ns, redisStore("store", before));
+    await apply(api, ns, redisStore("store", { name: "keyPrefix", value: before }));
     await eventually(async () => (await read(sc, "store", "k")).body === '"old"', 10_000, "the change made after the watch dropped");
     // And it is still the same process.
     expect(sc.proc.pid).toBe(pid);
@@ -147,28 +111,12 @@ scopes:
   }, 30_000);
 
   it("keeps the old Component and reports the failure when a change does not initialise (a missing secret, named)", async () => {
-    const ns = uniqueName("k8s-fail").toLowerCase().slice(0, 50);
-    await createNamespace(api, ns);
-    await apply(api, ns, redisStore("store", "kept"));
+    const ns = await freshNamespace("k8s-fail");
+    await apply(api, ns, redisStore("store", { name: "keyPrefix", value: "kept" }));
     const sc = await sidecar(ns, "keeper");
     expect((await save(sc, "store", "k", "v")).status).toBe(204);
 
-    await apply(api, ns, `
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: store
-spec:
-  type: state.redis
-  version: v1
-  metadata:
-  - name: redisHost
-    value: 127.0.0.1:${services.redis.port}
-  - name: redisPassword
-    secretKeyRef:
-      name: no-such-secret
-      key: password
-`);
+    await apply(api, ns, redisStore("store", { name: "redisPassword", secretKeyRef: { name: "no-such-secret", key: "password" } }));
     const failed = await eventually(async () => (await metadataOf(sc)).failedComponents?.find((f) => f.name === "store"), 5_000, "the failure reported");
     expect(failed.error).toMatch(/no-such-secret/);
     // Still served by the previous definition.
@@ -177,11 +125,10 @@ spec:
   }, 30_000);
 
   it("a Component deleted while in use: calls finish or fail cleanly, then the store is gone; the sidecar keeps running", async () => {
-    const ns = uniqueName("k8s-del").toLowerCase().slice(0, 50);
-    await createNamespace(api, ns);
-    await apply(api, ns, redisStore("busy", uniqueName("busy").replace(/[^a-z0-9]/gi, "")));
+    const ns = await freshNamespace("k8s-del");
+    await apply(api, ns, redisStore("busy", { name: "keyPrefix", value: uniqueName("busy").replace(/[^a-z0-9]/gi, "") }));
     // A second store, so that the deleted one is "not found" rather than "no state store configured".
-    await apply(api, ns, "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: other\nspec:\n  type: state.in-memory\n  version: v1\n  metadata: []\n");
+    await apply(api, ns, component("other", "state.in-memory"));
     const sc = await sidecar(ns, "deleter");
 
     let stop = false;
@@ -204,24 +151,8 @@ spec:
   }, 30_000);
 
   it("refuses to start, naming the secret, when a Component's secretKeyRef points at a missing Secret", async () => {
-    const ns = uniqueName("k8s-nosecret").toLowerCase().slice(0, 50);
-    await createNamespace(api, ns);
-    await apply(api, ns, `
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: needs-secret
-spec:
-  type: state.redis
-  version: v1
-  metadata:
-  - name: redisHost
-    value: 127.0.0.1:${services.redis.port}
-  - name: redisPassword
-    secretKeyRef:
-      name: missing-secret
-      key: password
-`);
+    const ns = await freshNamespace("k8s-nosecret");
+    await apply(api, ns, redisStore("needs-secret", { name: "redisPassword", secretKeyRef: { name: "missing-secret", key: "password" } }));
     const sc = await sidecar(ns, "secretless", { waitReady: false });
     const code = await new Promise<number | null>((resolve) => {
       if (sc.proc.exitCode !== null) resolve(sc.proc.exitCode);

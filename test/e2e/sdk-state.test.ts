@@ -1,36 +1,14 @@
 // The official SDK (@dapr/dapr) as the client: the state API over HTTP and
 // gRPC against a real sidecar process, on the embedded SQLite default and on Redis.
 import { CommunicationProtocolEnum, DaprClient } from "@dapr/dapr";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { redisComponentDir } from "../support/resources.js";
 import { startSidecar, type SidecarProcess } from "../support/sidecar-process.js";
-import { services, uniqueName } from "../support/services.js";
-
-function redisResources(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-res-"));
-  writeFileSync(path.join(dir, "statestore.yaml"), `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: statestore
-spec:
-  type: state.redis
-  version: v1
-  metadata:
-    - name: redisHost
-      value: ${services.redis.host}:${services.redis.port}
-    - name: redisPassword
-      value: ""
-    - name: actorStateStore
-      value: "true"
-`);
-  return dir;
-}
+import { uniqueName } from "../support/services.js";
 
 const backends: { name: string; resources: () => string[] }[] = [
   { name: "sqlite (embedded default)", resources: () => [] },
-  { name: "redis", resources: () => [redisResources()] },
+  { name: "redis", resources: () => [redisComponentDir("statestore", "state.redis", { redisPassword: "", actorStateStore: "true" })] },
 ];
 const protocols = [CommunicationProtocolEnum.HTTP, CommunicationProtocolEnum.GRPC];
 

@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { stringify as toYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { daprDocsExamples } from "../support/dapr-docs-examples.js";
 import { widgetCrd } from "./fixtures.js";
 import { kubectl } from "./kubectl.js";
 import { startKubeApi, type KubeApi } from "./server.js";
@@ -184,22 +185,7 @@ describe("kubectl with custom resources", { timeout: 60_000 }, () => {
     const crd = await kubectl(api, ["apply", "-f", path.resolve("crds/components.yaml")]);
     expect(crd.stderr).toBe("");
     expect(crd.stdout).toContain("components.dapr.io");
-    // The Redis state store example from Dapr's documentation.
-    const component = `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: statestore
-spec:
-  type: state.redis
-  version: v1
-  metadata:
-  - name: redisHost
-    value: localhost:6379
-  - name: redisPassword
-    value: ""
-  - name: actorStateStore
-    value: "true"
-`;
+    const component = daprDocsExamples.redisStateStore;
     const p = path.join(dir, "statestore.yaml");
     writeFileSync(p, component);
     const r = await kubectl(api, ["apply", "-f", p]);

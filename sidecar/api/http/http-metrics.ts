@@ -1,7 +1,8 @@
 import type { NextFunction, Request, Response } from "express";
 // Fast* (not prom-client's classes): updated on every request.
 import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } from "../../metrics/fast-metrics.js";
-import { latencyBucketsMs, metricsRegistry } from "../../metrics/registry.js";
+import { countAndLatency } from "../../metrics/count-and-latency.js";
+import { metricsRegistry } from "../../metrics/registry.js";
 
 const requestCount = new FastCounter({
   name: "dapr_http_server_request_count",
@@ -9,31 +10,24 @@ const requestCount = new FastCounter({
   labelNames: ["app_id", "method", "path"],
   registers: [metricsRegistry],
 });
-const responseCount = new FastCounter({
-  name: "dapr_http_server_response_count",
-  help: "The number of HTTP responses",
+const responses = countAndLatency({
+  count: { name: "dapr_http_server_response_count", help: "The number of HTTP responses" },
+  latency: { name: "dapr_http_server_latency", help: "HTTP request end-to-end latency in server (ms)" },
   labelNames: ["app_id", "method", "path", "status"],
-  registers: [metricsRegistry],
 });
-const latency = new FastHistogram({
-  name: "dapr_http_server_latency",
-  help: "HTTP request end-to-end latency in server (ms)",
-  labelNames: ["app_id", "method", "path", "status"],
-  buckets: latencyBucketsMs,
-  registers: [metricsRegistry],
-});
+const bodySizeBuckets = [1024, 2048, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216];
 const requestBytes = new FastHistogram({
   name: "dapr_http_server_request_bytes",
   help: "HTTP request body size if set as ContentLength (uncompressed) in server",
   labelNames: ["app_id", "method", "path"],
-  buckets: [1024, 2048, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216],
+  buckets: bodySizeBuckets,
   registers: [metricsRegistry],
 });
 const responseBytes = new FastHistogram({
   name: "dapr_http_server_response_bytes",
   help: "HTTP response body size (uncompressed) in server",
   labelNames: ["app_id", "method", "path", "status"],
-  buckets: [1024, 2048, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216],
+  buckets: bodySizeBuckets,
   registers: [metricsRegistry],
 });
 
@@ -75,8 +69,8 @@ export function httpMetrics(appId: string) {
     if (!s) {
       const status = String(statusCode);
       s = {
-        responses: responseCount.series({ app_id: appId, method, path, status }),
-        latency: latency.series({ app_id: appId, method, path, status }),
+        responses: responses.count.series({ app_id: appId, method, path, status }),
+        latency: responses.latency.series({ app_id: appId, method, path, status }),
         responseBytes: responseBytes.series({ app_id: appId, method, path, status }),
       };
       r.byStatus.set(statusCode, s);

@@ -1,6 +1,5 @@
-import { Counter, Histogram } from "../../metrics/prom.js";
-import { latencyBucketsMs, metricsRegistry } from "../../metrics/registry.js";
 import { componentCallMetrics } from "../../metrics/component-call-metrics.js";
+import { countAndLatency } from "../../metrics/count-and-latency.js";
 
 export const outputBindingCalls = componentCallMetrics({
   count: { name: "dapr_component_output_binding_count", help: "The number of operations invoked on the output binding component" },
@@ -8,17 +7,10 @@ export const outputBindingCalls = componentCallMetrics({
   labelNames: ["app_id", "component", "operation"],
 });
 
-export const inputBindingCount = new Counter({
-  name: "dapr_component_input_binding_count",
-  help: "The number of incoming events processed on the input binding component",
+const inputBindingEvents = countAndLatency({
+  count: { name: "dapr_component_input_binding_count", help: "The number of incoming events processed on the input binding component" },
+  latency: { name: "dapr_component_input_binding_latencies", help: "The triggering latency of the event processing on the input binding component (ms)" },
   labelNames: ["app_id", "component", "success"],
-  registers: [metricsRegistry],
 });
-
-export const inputBindingLatency = new Histogram({
-  name: "dapr_component_input_binding_latencies",
-  help: "The triggering latency of the event processing on the input binding component (ms)",
-  labelNames: ["app_id", "component", "success"],
-  buckets: latencyBucketsMs,
-  registers: [metricsRegistry],
-});
+export const inputBindingCount = inputBindingEvents.count;
+export const inputBindingLatency = inputBindingEvents.latency;

@@ -1,7 +1,6 @@
-// Fast* (not prom-client's classes): these are updated on every publish and delivery.
-import { FastCounter, FastHistogram } from "../../metrics/fast-metrics.js";
+// Fast* (not prom-client's classes, see count-and-latency.ts): these are updated on every publish and delivery.
 import { componentCallMetrics } from "../../metrics/component-call-metrics.js";
-import { latencyBucketsMs, metricsRegistry } from "../../metrics/registry.js";
+import { countAndLatency } from "../../metrics/count-and-latency.js";
 
 /** Publishes: count and latency by component, topic and success. */
 export const egress = componentCallMetrics({
@@ -9,16 +8,12 @@ export const egress = componentCallMetrics({
   latency: { name: "dapr_component_pubsub_egress_latencies", help: "The latency of the response from the pub/sub component (ms)" },
   labelNames: ["app_id", "component", "success", "topic"],
 });
-export const ingressCount = new FastCounter({
-  name: "dapr_component_pubsub_ingress_count",
-  help: "The number of incoming messages arriving from the pub/sub component",
+
+/** Deliveries to the app: count and latency by component, topic and outcome (success, retry, drop). */
+const ingress = countAndLatency({
+  count: { name: "dapr_component_pubsub_ingress_count", help: "The number of incoming messages arriving from the pub/sub component" },
+  latency: { name: "dapr_component_pubsub_ingress_latencies", help: "The consuming app event processing latency (ms)" },
   labelNames: ["app_id", "component", "process_status", "topic"],
-  registers: [metricsRegistry],
 });
-export const ingressLatency = new FastHistogram({
-  name: "dapr_component_pubsub_ingress_latencies",
-  help: "The consuming app event processing latency (ms)",
-  labelNames: ["app_id", "component", "process_status", "topic"],
-  buckets: latencyBucketsMs,
-  registers: [metricsRegistry],
-});
+export const ingressCount = ingress.count;
+export const ingressLatency = ingress.latency;

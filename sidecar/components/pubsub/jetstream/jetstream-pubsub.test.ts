@@ -1,29 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import { silentLogger } from "../../../log/logger.js";
 import { services, uniqueName } from "../../../../test/support/services.js";
+import { componentContext } from "../../../../test/support/component-context.js";
+import { sleep, waitFor } from "../../../../test/support/wait.js";
 import { startOwnedNats } from "../../../../test/conformance/pubsub/owned-brokers.js";
-import type { ComponentContext } from "../../component.js";
 import { JetStreamPubSub } from "./jetstream-pubsub.js";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(cond: () => boolean, ms: number, what: string) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-const ctx = (properties: Record<string, string>, appId = "app-j"): ComponentContext => ({
-  name: "js",
-  type: "pubsub.jetstream",
-  version: "v1",
-  properties,
-  appId,
-  namespace: "default",
-  logger: silentLogger,
-});
+const ctx = (properties: Record<string, string>, appId = "app-j") => componentContext({ name: "js", type: "pubsub.jetstream", properties, appId });
 
 describe("pubsub.jetstream", () => {
   const prefix = uniqueName("jst").replaceAll("-", "_");

@@ -1,27 +1,12 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../../log/logger.js";
 import { services, uniqueName } from "../../../../test/support/services.js";
-import type { ComponentContext } from "../../component.js";
+import { componentContext } from "../../../../test/support/component-context.js";
+import { sleep, waitFor } from "../../../../test/support/wait.js";
 import { startOwnedMosquitto } from "../../../../test/conformance/pubsub/owned-brokers.js";
 import { Mqtt3PubSub } from "./mqtt3-pubsub.js";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(cond: () => boolean, ms: number, what: string) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-const ctx = (properties: Record<string, string>): ComponentContext => ({
-  name: "mqtt",
-  type: "pubsub.mqtt3",
-  version: "v1",
-  properties: { url: services.mqtt.url, ...properties },
-  appId: "app-m",
-  namespace: "default",
-  logger: silentLogger,
-});
+const ctx = (properties: Record<string, string>) =>
+  componentContext({ name: "mqtt", type: "pubsub.mqtt3", properties: { url: services.mqtt.url, ...properties }, appId: "app-m" });
 
 describe("pubsub.mqtt3", () => {
   const opened: Mqtt3PubSub[] = [];

@@ -2,20 +2,12 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import amqp, { type ChannelModel } from "amqplib";
-import { silentLogger } from "../../../log/logger.js";
 import { services, uniqueName } from "../../../../test/support/services.js";
-import type { ComponentContext } from "../../component.js";
+import { componentContext } from "../../../../test/support/component-context.js";
+import { sleep, waitFor } from "../../../../test/support/wait.js";
 import { RabbitMqPubSub } from "./rabbitmq-pubsub.js";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const run = promisify(execFile);
-async function waitFor(cond: () => boolean, ms: number, what: string) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** Has the broker drop the connection whose client-provided name is `name` (only ours). */
 async function brokerDropsConnection(name: string): Promise<void> {
@@ -28,15 +20,7 @@ async function brokerDropsConnection(name: string): Promise<void> {
   if (ours.length === 0) throw new Error(`no broker connection named ${name}`);
   for (const c of ours) await run("rabbitmqctl", ["close_connection", c.pid, "test: simulated broker-side drop"], { timeout: 20_000 });
 }
-const ctx = (properties: Record<string, string>, appId = "app-r"): ComponentContext => ({
-  name: "rabbit",
-  type: "pubsub.rabbitmq",
-  version: "v1",
-  properties,
-  appId,
-  namespace: "default",
-  logger: silentLogger,
-});
+const ctx = (properties: Record<string, string>, appId = "app-r") => componentContext({ name: "rabbit", type: "pubsub.rabbitmq", properties, appId });
 
 describe("pubsub.rabbitmq topology", () => {
   let raw: ChannelModel;

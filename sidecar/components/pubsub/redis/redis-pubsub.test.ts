@@ -1,29 +1,13 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
-import { silentLogger } from "../../../log/logger.js";
 import { services, startOwnedRedis, uniqueName } from "../../../../test/support/services.js";
-import type { ComponentContext } from "../../component.js";
+import { componentContext } from "../../../../test/support/component-context.js";
+import { sleep, waitFor } from "../../../../test/support/wait.js";
 import type { Message } from "../pubsub.js";
 import { RedisStreamsPubSub } from "./redis-pubsub.js";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(cond: () => boolean, ms: number, what: string) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
-const ctx = (properties: Record<string, string>, appId = "app-a"): ComponentContext => ({
-  name: "redis-pubsub",
-  type: "pubsub.redis",
-  version: "v1",
-  properties,
-  appId,
-  namespace: "default",
-  logger: silentLogger,
-});
+const ctx = (properties: Record<string, string>, appId = "app-a") => componentContext({ name: "redis-pubsub", type: "pubsub.redis", properties, appId });
 
 describe("pubsub.redis wire layout", () => {
   const raw = new Redis(services.redis.port, services.redis.host);

@@ -1,32 +1,23 @@
 // Dapr's `state.postgresql` (v1) on node-postgres: the jsonb layout of
 // postgresql-schema.ts, the row's `xmin` as ETag (a 32-bit number), TTLs in
 // `expiredate`, real SQL transactions, and the query API over the jsonb value.
-import pg from "pg";
 import type { ComponentContext } from "../../component.js";
 import {
   EtagInvalidError,
   EtagMismatchError,
-  type BulkGetItem,
-  type DeleteRequest,
-  type GetRequest,
   type GetResponse,
   type Query,
   type QueryableStateStore,
   type QueryResult,
   type SetRequest,
   type StateFeature,
-  type TransactionalStateStore,
-  type TransactionOperation,
 } from "../state-store.js";
 import { effectiveTtl, ttlExpireTimeMetadata } from "../common/state-metadata.js";
 import { decodeFromJsonb, encodeForJsonb } from "../common/value-encoding.js";
 import { parsePostgresMetadata, type PostgresMetadata } from "./postgresql-metadata.js";
 import { buildQuery } from "./postgresql-query.js";
-import { cleanupExpired } from "./postgresql-gc.js";
-import { inTransaction, openPostgres, type PostgresConnection } from "./postgresql-connection.js";
 import { v1Migrations } from "./postgresql-schema.js";
-
-type Queryable = Pick<pg.Pool, "query"> | pg.PoolClient;
+import { PostgresTableStore, type Queryable, type TableLayout } from "./postgresql-table-store.js";
 
 interface Row {
   key: string;
@@ -39,71 +30,16 @@ interface Row {
 const LIVE = `(expiredate IS NULL OR expiredate >= CURRENT_TIMESTAMP)`;
 // $n is the TTL in seconds or NULL; NULL arithmetic yields a NULL expiredate.
 const expiry = (n: number) => `CURRENT_TIMESTAMP + ($${n}::int * interval '1 second')`;
+const etagMatches = (n: number) => `xmin = $${n}::text::xid`;
 
-export class PostgresStateStore implements TransactionalStateStore, QueryableStateStore {
-  private readonly md: PostgresMetadata;
-  private connection: PostgresConnection | undefined;
-
-  constructor(private readonly ctx: ComponentContext) {
-    this.md = parsePostgresMetadata(ctx);
-  }
-
-  async init(): Promise<void> {
-    this.connection = await openPostgres(this.ctx, this.md, { name: "migrations", steps: v1Migrations(this.md.tableName) }, () => this.cleanupExpired());
-  }
-
-  async close(): Promise<void> {
-    const c = this.connection;
-    this.connection = undefined;
-    await c?.close();
+export class PostgresStateStore extends PostgresTableStore<Row> implements QueryableStateStore {
+  constructor(ctx: ComponentContext) {
+    const md = parsePostgresMetadata(ctx);
+    super(ctx, md, layout(md));
   }
 
   features(): StateFeature[] {
     return ["ETAG", "TRANSACTIONAL", "QUERY_API", "TTL"];
-  }
-
-  async get(req: GetRequest): Promise<GetResponse | undefined> {
-    const res = await this.open().query<Row>(
-      `SELECT key, value::text AS value, isbinary, xmin::text AS etag, expiredate FROM ${this.md.tableName} WHERE key = $1 AND ${LIVE}`,
-      [req.key],
-    );
-    return res.rows[0] ? toResponse(res.rows[0]) : undefined;
-  }
-
-  async bulkGet(reqs: GetRequest[]): Promise<BulkGetItem[]> {
-    if (reqs.length === 0) return [];
-    const res = await this.open().query<Row>(
-      `SELECT key, value::text AS value, isbinary, xmin::text AS etag, expiredate FROM ${this.md.tableName} WHERE key = ANY($1::text[]) AND ${LIVE}`,
-      [reqs.map((r) => r.key)],
-    );
-    const byKey = new Map(res.rows.map((r) => [r.key, r]));
-    return reqs.map((r) => {
-      const row = byKey.get(r.key);
-      if (!row) return { key: r.key };
-      try {
-        return { key: r.key, ...toResponse(row) };
-      } catch (err) {
-        return { key: r.key, error: (err as Error).message };
-      }
-    });
-  }
-
-  async set(req: SetRequest): Promise<void> {
-    await this.doSet(this.open(), req);
-  }
-
-  async delete(req: DeleteRequest): Promise<void> {
-    await this.doDelete(this.open(), req);
-  }
-
-  async multi(ops: TransactionOperation[]): Promise<void> {
-    if (ops.length === 0) return;
-    await inTransaction(this.open(), async (client) => {
-      for (const op of ops) {
-        if (op.operation === "upsert") await this.doSet(client, op.request);
-        else await this.doDelete(client, op.request);
-      }
-    });
   }
 
   async query(q: Query, keyPrefix: string, _metadata: Record<string, string>): Promise<QueryResult> {
@@ -119,7 +55,7 @@ export class PostgresStateStore implements TransactionalStateStore, QueryableSta
     return built.limit > 0 ? { results, token: String(built.skip + results.length) } : { results };
   }
 
-  private async doSet(db: Queryable, req: SetRequest): Promise<void> {
+  protected async doSet(db: Queryable, req: SetRequest): Promise<void> {
     const ttl = effectiveTtl(req.metadata);
     const { text, isBinary } = encodeForJsonb(req.value);
     const ttlParam = ttl !== undefined && ttl > 0 ? ttl : null;
@@ -128,7 +64,7 @@ export class PostgresStateStore implements TransactionalStateStore, QueryableSta
       const xmin = parseEtag(req.etag);
       const res = await db.query(
         `UPDATE ${t} SET value = $2::jsonb, isbinary = $3, updatedate = CURRENT_TIMESTAMP, expiredate = ${expiry(4)}
-         WHERE key = $1 AND xmin = $5::text::xid AND (expiredate IS NULL OR expiredate > CURRENT_TIMESTAMP)`,
+         WHERE key = $1 AND ${etagMatches(5)} AND (expiredate IS NULL OR expiredate > CURRENT_TIMESTAMP)`,
         [req.key, text, isBinary, ttlParam, xmin],
       );
       if (res.rowCount !== 1) throw new EtagMismatchError(`etag mismatch for key ${req.key}`);
@@ -145,39 +81,18 @@ export class PostgresStateStore implements TransactionalStateStore, QueryableSta
     );
     if (res.rowCount !== 1) throw new EtagMismatchError(`key ${req.key} already exists and no etag was given (first-write)`);
   }
+}
 
-  private async doDelete(db: Queryable, req: DeleteRequest): Promise<void> {
-    const t = this.md.tableName;
-    if (req.etag === undefined || req.etag === "") {
-      await db.query(`DELETE FROM ${t} WHERE key = $1`, [req.key]);
-      return;
-    }
-    const res = await db.query(`DELETE FROM ${t} WHERE key = $1 AND xmin = $2::text::xid`, [req.key, parseEtag(req.etag)]);
-    if (res.rowCount !== 1) throw new EtagMismatchError(`etag mismatch for key ${req.key}`);
-  }
-
-  /** Deletes expired rows unless another sidecar did so within the interval (Dapr's GC protocol). */
-  async cleanupExpired(): Promise<number> {
-    const pool = this.connection?.pool;
-    if (!pool) return 0;
-    try {
-      return await cleanupExpired(pool, {
-        metadataTableName: this.md.metadataTableName,
-        claimKey: "last-cleanup",
-        intervalMs: this.md.cleanupIntervalMs,
-        deleteExpiredSql: `DELETE FROM ${this.md.tableName} WHERE expiredate IS NOT NULL AND expiredate < now()`,
-      });
-    } catch (err) {
-      this.ctx.logger.warn("failed to remove expired state rows", { component: this.ctx.name, error: (err as Error).message });
-      return 0;
-    }
-  }
-
-  private open(): pg.Pool {
-    const pool = this.connection?.pool;
-    if (!pool) throw new Error(`state store ${this.ctx.name} is not initialized or already closed`);
-    return pool;
-  }
+function layout(md: PostgresMetadata): TableLayout<Row> {
+  return {
+    migrations: { name: "migrations", steps: v1Migrations(md.tableName) },
+    columns: "key, value::text AS value, isbinary, xmin::text AS etag, expiredate",
+    live: LIVE,
+    etagMatches,
+    parseEtag: parseEtag,
+    sweep: { claimKey: "last-cleanup", deleteExpiredSql: `DELETE FROM ${md.tableName} WHERE expiredate IS NOT NULL AND expiredate < now()` },
+    toResponse,
+  };
 }
 
 /** ETags are transaction ids (xmin): unsigned 32-bit decimal numbers. */
