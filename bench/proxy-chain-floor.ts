@@ -5,13 +5,18 @@
 // added, no policies, no metrics. client -> relay 1 -> relay 2 -> app, as
 // client -> caller's sidecar -> callee's sidecar -> app.
 //
+// The relays run with the sidecar's heap settings (cli/sidecar-heap.ts: the
+// same V8 flags, the same old-generation growth) and load only undici's Pool,
+// as the sidecar's app channel does, so their memory is a like-for-like floor.
+//
 // What this chain adds over calling the app directly is what any pair of Node
 // processes pays on this machine for two extra hops (wake-ups, parsing, copies);
 // the difference between it and the sidecars is the sidecars' own work.
 import { fork, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
-import { Pool } from "undici";
+import { sidecarNodeOptions, tuneOldGeneration } from "../cli/sidecar-heap.js";
+import { Pool } from "../sidecar/app-channel/undici-pool.js";
 
 export interface ProxyChainFloor {
   /** The port of the first relay: call it as you would call the app. */
@@ -21,7 +26,10 @@ export interface ProxyChainFloor {
 }
 
 async function startRelay(targetPort: number): Promise<{ child: ChildProcess; port: number; exited: Promise<void> }> {
-  const child = fork(fileURLToPath(import.meta.url), ["serve-relay", String(targetPort)], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+  const child = fork(fileURLToPath(import.meta.url), ["serve-relay", String(targetPort)], {
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+    env: { ...process.env, NODE_OPTIONS: sidecarNodeOptions(process.env.NODE_OPTIONS) },
+  });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   const port = await new Promise<number>((resolve, reject) => {
     child.once("message", (m) => resolve((m as { port: number }).port));
@@ -49,6 +57,7 @@ export async function startProxyChainFloor(appPort: number): Promise<ProxyChainF
 }
 
 async function serveRelay(targetPort: number): Promise<void> {
+  tuneOldGeneration();
   const pool = new Pool(`http://127.0.0.1:${targetPort}`, { connections: 16 });
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
