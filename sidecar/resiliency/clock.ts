@@ -79,6 +79,25 @@ export class ManualClock implements Clock {
     this.current = target;
     await flushMicrotasks();
   }
+
+  /**
+   * Advances 250 ms at a time until `p` settles, and returns its value or
+   * error: for operations that wait on this clock (backoff, timeouts, circuit
+   * breakers). Due timers fire at their exact times whatever the step; the
+   * clock may end up to one step past the settling time. Throws when `p` is
+   * still pending after 20,000 steps (over 83 simulated minutes): it hangs.
+   */
+  async drive<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+    let done = false;
+    const out: { value?: T; error?: unknown } = {};
+    p.then(
+      (v) => ((out.value = v), (done = true)),
+      (e) => ((out.error = e), (done = true)),
+    );
+    for (let i = 0; i < 20_000 && !done; i++) await this.advance(250);
+    if (!done) throw new Error("operation did not finish");
+    return out;
+  }
 }
 
 function flushMicrotasks(): Promise<void> {

@@ -3,7 +3,6 @@ import { parse as parseYaml } from "yaml";
 import { Logger, silentLogger } from "../log/logger.js";
 import { metricsRegistry } from "../metrics/registry.js";
 import { ManualClock } from "./clock.js";
-import { drive } from "./drive-manual-clock.js";
 import { CircuitBreakerOpenError, TimeoutError } from "./errors.js";
 import { ResiliencyProvider } from "./provider.js";
 import { noopRunner, type Runner } from "./runner.js";
@@ -42,7 +41,7 @@ function provider(resources: ResiliencyInput[], appId = `app-${Math.random().toS
 /** Calls `runner` with an always-failing operation; returns the attempt start times. */
 async function failingAttempts(clock: ManualClock, runner: Runner): Promise<{ times: number[]; error: unknown }> {
   const times: number[] = [];
-  const out = await drive(clock, runner.run(async () => {
+  const out = await clock.drive(runner.run(async () => {
     times.push(clock.now());
     throw Object.assign(new Error("unavailable"), { httpStatus: 503 });
   }));
@@ -72,7 +71,7 @@ describe("ResiliencyProvider with the seed resiliency.yaml", () => {
   it("inventory-service: the 5s `general` timeout cuts a hanging call", async () => {
     const { p, clock } = provider([seed]);
     const starts: number[] = [];
-    const out = await drive(clock, p.endpointPolicy("inventory-service").run(() => {
+    const out = await clock.drive(p.endpointPolicy("inventory-service").run(() => {
       starts.push(clock.now());
       return new Promise<never>(() => {});
     }));
@@ -91,18 +90,18 @@ describe("ResiliencyProvider with the seed resiliency.yaml", () => {
     expect(second.error).toBeInstanceOf(CircuitBreakerOpenError);
 
     let called = false;
-    const third = await drive(clock, runner().run(async () => ((called = true), "x")));
+    const third = await clock.drive(runner().run(async () => ((called = true), "x")));
     expect(third.error).toBeInstanceOf(CircuitBreakerOpenError);
     expect(called).toBe(false);
 
     // Another method of the same app has its own breaker, as in daprd.
-    const other = await drive(clock, p.endpointPolicy("payment-service", "payment-service:refund").run(async () => "ok"));
+    const other = await clock.drive(p.endpointPolicy("payment-service", "payment-service:refund").run(async () => "ok"));
     expect(other.value).toBe("ok");
 
     // After the 30s open timeout it half-opens; 3 successes (maxRequests) close it.
     await clock.advance(30_001);
     for (let i = 0; i < 3; i++) {
-      const r = await drive(clock, runner().run(async () => "ok"));
+      const r = await clock.drive(runner().run(async () => "ok"));
       expect(r.value).toBe("ok");
     }
     const after = await failingAttempts(clock, runner());
@@ -150,7 +149,7 @@ spec:
     expect(p.errors).toEqual([]);
     const attempts = async (err: object) => {
       let n = 0;
-      await drive(clock, p.endpointPolicy("backend").run(async () => {
+      await clock.drive(p.endpointPolicy("backend").run(async () => {
         n++;
         throw Object.assign(new Error("failed"), err);
       }));
@@ -164,7 +163,7 @@ spec:
 
     // An app's HTTP response classified by status is retried the same way.
     let calls = 0;
-    const out = await drive(clock, p.endpointPolicy("backend").run(async () => ({ status: ++calls < 3 ? 502 : 200 }), {
+    const out = await clock.drive(p.endpointPolicy("backend").run(async () => ({ status: ++calls < 3 ? 502 : 200 }), {
       classify: (r) => (r.status >= 300 ? { httpStatus: r.status } : undefined),
     }));
     expect(out.value).toEqual({ status: 200 });
@@ -220,7 +219,7 @@ describe("default policies", () => {
     const timed = async (r: Runner) => {
       const start = clock.now();
       const starts: number[] = [];
-      await drive(clock, r.run(() => (starts.push(clock.now()), hang())));
+      await clock.drive(r.run(() => (starts.push(clock.now()), hang())));
       return starts[1]! - start;
     };
     // component outbound: 3s timeout + 100ms wait (DefaultRetryPolicy)
@@ -244,11 +243,11 @@ describe("actors", () => {
     const { p, clock } = provider([resource("actors", spec)]);
     expect(p.errors).toEqual([]);
     await failingAttempts(clock, p.actorPolicy("PerId", "a"));
-    expect((await drive(clock, p.actorPolicy("PerId", "b").run(async () => "ok"))).value).toBe("ok");
-    expect((await drive(clock, p.actorPolicy("PerId", "a").run(async () => "ok"))).error).toBeInstanceOf(CircuitBreakerOpenError);
+    expect((await clock.drive(p.actorPolicy("PerId", "b").run(async () => "ok"))).value).toBe("ok");
+    expect((await clock.drive(p.actorPolicy("PerId", "a").run(async () => "ok"))).error).toBeInstanceOf(CircuitBreakerOpenError);
 
     await failingAttempts(clock, p.actorPolicy("PerType", "a"));
-    expect((await drive(clock, p.actorPolicy("PerType", "b").run(async () => "ok"))).error).toBeInstanceOf(CircuitBreakerOpenError);
+    expect((await clock.drive(p.actorPolicy("PerType", "b").run(async () => "ok"))).error).toBeInstanceOf(CircuitBreakerOpenError);
   });
 
   it("splits pre-lock (retry, breaker) and post-lock (timeout) policies", async () => {

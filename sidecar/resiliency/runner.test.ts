@@ -3,7 +3,6 @@ import { silentLogger } from "../log/logger.js";
 import { defaultRetryConfig, type RetryConfig } from "./backoff.js";
 import { CircuitBreaker } from "./circuit-breaker.js";
 import { ManualClock } from "./clock.js";
-import { drive } from "./drive-manual-clock.js";
 import { CircuitBreakerOpenError, PermanentError, TimeoutError } from "./errors.js";
 import { noopRunner, PolicyRunner, type PolicyDefinition } from "./runner.js";
 import { StatusCodeFilter } from "./status-codes.js";
@@ -39,7 +38,7 @@ describe("PolicyRunner retries", () => {
   it("constant: attempts = maxRetries + 1, spaced by `duration`", async () => {
     const { clock, runner } = setup({ timeoutMs: 0, retry: retry({ policy: "constant", durationMs: 1000, maxRetries: 3 }) });
     const times: number[] = [];
-    const out = await drive(clock, runner.run(async () => {
+    const out = await clock.drive(runner.run(async () => {
       times.push(clock.now());
       throw new Error("down");
     }));
@@ -51,7 +50,7 @@ describe("PolicyRunner retries", () => {
   it("exponential: waits grow 500, 750, 1125… up to maxInterval", async () => {
     const { clock, runner } = setup({ timeoutMs: 0, retry: retry({ policy: "exponential", maxIntervalMs: 1500, maxRetries: 5 }) });
     const times: number[] = [];
-    await drive(clock, runner.run(async () => {
+    await clock.drive(runner.run(async () => {
       times.push(clock.now());
       throw new Error("down");
     }));
@@ -62,7 +61,7 @@ describe("PolicyRunner retries", () => {
   it("stops at the first success", async () => {
     const { clock, runner } = setup({ timeoutMs: 0, retry: retry({ durationMs: 10, maxRetries: 10 }) });
     let calls = 0;
-    const out = await drive(clock, runner.run(async () => {
+    const out = await clock.drive(runner.run(async () => {
       if (++calls < 3) throw new Error("flaky");
       return "done";
     }));
@@ -73,7 +72,7 @@ describe("PolicyRunner retries", () => {
   it("retries only statuses listed in `matching`", async () => {
     const { clock, runner } = setup({ timeoutMs: 0, retry: retry({ durationMs: 10, maxRetries: 3 }, { httpStatusCodes: "500-599" }) });
     let calls = 0;
-    const notFound = await drive(clock, runner.run(async () => {
+    const notFound = await clock.drive(runner.run(async () => {
       calls++;
       throw new HttpError(404);
     }));
@@ -81,7 +80,7 @@ describe("PolicyRunner retries", () => {
     expect(calls).toBe(1);
 
     calls = 0;
-    await drive(clock, runner.run(async () => {
+    await clock.drive(runner.run(async () => {
       calls++;
       throw new HttpError(503);
     }));
@@ -89,7 +88,7 @@ describe("PolicyRunner retries", () => {
 
     // Errors without a status are always retried.
     calls = 0;
-    await drive(clock, runner.run(async () => {
+    await clock.drive(runner.run(async () => {
       calls++;
       throw new Error("connection refused");
     }));
@@ -99,13 +98,13 @@ describe("PolicyRunner retries", () => {
   it("matches gRPC codes against gRPCStatusCodes", async () => {
     const { clock, runner } = setup({ timeoutMs: 0, retry: retry({ durationMs: 10, maxRetries: 2 }, { gRPCStatusCodes: "14" }) });
     let calls = 0;
-    await drive(clock, runner.run(async () => {
+    await clock.drive(runner.run(async () => {
       calls++;
       throw Object.assign(new Error("unavailable"), { grpcCode: 14 });
     }));
     expect(calls).toBe(3);
     calls = 0;
-    await drive(clock, runner.run(async () => {
+    await clock.drive(runner.run(async () => {
       calls++;
       throw Object.assign(new Error("invalid"), { grpcCode: 3 });
     }));
@@ -115,13 +114,13 @@ describe("PolicyRunner retries", () => {
   it("retries results classified as failures and returns the last one when retries run out", async () => {
     const { clock, runner } = setup({ timeoutMs: 0, retry: retry({ durationMs: 10, maxRetries: 2 }, { httpStatusCodes: "503" }) });
     let calls = 0;
-    const out = await drive(clock, runner.run(async () => ({ status: 503, n: ++calls }), {
+    const out = await clock.drive(runner.run(async () => ({ status: 503, n: ++calls }), {
       classify: (r) => (r.status >= 400 ? { httpStatus: r.status } : undefined),
     }));
     expect(out.value).toEqual({ status: 503, n: 3 });
 
     calls = 0;
-    const notRetried = await drive(clock, runner.run(async () => ({ status: 500, n: ++calls }), {
+    const notRetried = await clock.drive(runner.run(async () => ({ status: 500, n: ++calls }), {
       classify: (r) => (r.status >= 400 ? { httpStatus: r.status } : undefined),
     }));
     expect(notRetried.value).toEqual({ status: 500, n: 1 });
@@ -130,7 +129,7 @@ describe("PolicyRunner retries", () => {
   it("honours isRetriable and PermanentError", async () => {
     const { clock, runner } = setup({ timeoutMs: 0, retry: retry({ durationMs: 10, maxRetries: 5 }) });
     let calls = 0;
-    const out = await drive(clock, runner.run(async () => {
+    const out = await clock.drive(runner.run(async () => {
       calls++;
       throw new Error("bad input");
     }, { isRetriable: (e) => !(e instanceof Error && e.message === "bad input") }));
@@ -139,7 +138,7 @@ describe("PolicyRunner retries", () => {
 
     calls = 0;
     const inner = new Error("stop now");
-    const perm = await drive(clock, runner.run(async () => {
+    const perm = await clock.drive(runner.run(async () => {
       calls++;
       throw new PermanentError(inner);
     }));
@@ -157,7 +156,7 @@ describe("PolicyRunner retries", () => {
     }, { signal: ac.signal });
     await clock.advance(1);
     ac.abort(new Error("client gone"));
-    const out = await drive(clock, p);
+    const out = await clock.drive(p);
     expect((out.error as Error).message).toBe("client gone");
     expect(calls).toBe(1);
   });
@@ -176,7 +175,7 @@ describe("PolicyRunner timeout", () => {
       seen = signal;
       return new Promise<string>((resolve) => clock.setTimer(60_000, () => resolve("late")));
     });
-    const out = await drive(clock, p);
+    const out = await clock.drive(p);
     expect(out.error).toBeInstanceOf(TimeoutError);
     expect((out.error as Error).message).toBe("context deadline exceeded");
     expect(seen?.aborted).toBe(true);
@@ -187,7 +186,7 @@ describe("PolicyRunner timeout", () => {
     const { clock, runner } = setup({ timeoutMs: 1000, retry: retry({ durationMs: 500, maxRetries: 2 }) });
     const starts: number[] = [];
     let calls = 0;
-    const out = await drive(clock, runner.run(() => {
+    const out = await clock.drive(runner.run(() => {
       starts.push(clock.now());
       calls++;
       if (calls < 3) return new Promise<string>(() => {}); // hangs until the timeout
@@ -210,7 +209,7 @@ describe("PolicyRunner circuit breaker", () => {
     const breaker = new CircuitBreaker("cb", { maxRequests: 1, intervalMs: 0, timeoutMs: 10_000, trip: (c) => c.consecutiveFailures >= 2 }, clock);
     const runner = new PolicyRunner({ name: "t", timeoutMs: 0, retry: retry({ durationMs: 100, maxRetries: 5 }), breaker }, { clock, logger: silentLogger });
     let calls = 0;
-    const out = await drive(clock, runner.run(async () => {
+    const out = await clock.drive(runner.run(async () => {
       calls++;
       throw new Error("down");
     }));
@@ -224,7 +223,7 @@ describe("PolicyRunner circuit breaker", () => {
     const clock = new ManualClock();
     const breaker = new CircuitBreaker("cb", { maxRequests: 1, intervalMs: 0, timeoutMs: 10_000, trip: (c) => c.consecutiveFailures >= 1 }, clock);
     const runner = new PolicyRunner({ name: "t", timeoutMs: 100, breaker }, { clock, logger: silentLogger });
-    const out = await drive(clock, runner.run(() => new Promise(() => {})));
+    const out = await clock.drive(runner.run(() => new Promise(() => {})));
     expect(out.error).toBeInstanceOf(TimeoutError);
     expect(breaker.state).toBe("open");
   });

@@ -7,13 +7,13 @@ import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../kube-api/test-client.js";
 import { startKubeApi, type KubeApi } from "../kube-api/server.js";
-import { freePort, services, uniqueName } from "../support/services.js";
+import { freePort, uniqueName } from "../support/services.js";
 import type { SidecarProcess } from "../support/sidecar-process.js";
-import { apply, createNamespace, installDaprCrds, startK8sSidecar } from "./sidecar-k8s-support.js";
+import { apply, freshNamespace, installDaprCrds, redisStore, startK8sSidecar } from "./sidecar-k8s-support.js";
 
 const TYPE = "LeasePlacedActor";
 let api: KubeApi;
-const ns = uniqueName("k8s-actors").toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 50);
+let ns: string;
 const appId = "placed";
 /** Instances each actor id is active on, as the apps see it. */
 const activeOn = new Map<string, Set<string>>();
@@ -82,23 +82,11 @@ async function where(sc: SidecarProcess, id: string): Promise<string> {
 beforeAll(async () => {
   api = await startKubeApi({ controllers: false });
   await installDaprCrds(api);
-  await createNamespace(api, ns);
-  await apply(api, ns, `
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: actorstore
-spec:
-  type: state.redis
-  version: v1
-  metadata:
-  - name: redisHost
-    value: ${services.redis.host ?? "127.0.0.1"}:${services.redis.port}
-  - name: keyPrefix
-    value: ${uniqueName("lease-actors").replace(/[^a-z0-9]/gi, "")}
-  - name: actorStateStore
-    value: "true"
-`);
+  ns = await freshNamespace(api, "k8s-actors");
+  await apply(api, ns, redisStore("actorstore",
+    { name: "keyPrefix", value: uniqueName("lease-actors").replace(/[^a-z0-9]/gi, "") },
+    { name: "actorStateStore", value: "true" },
+  ));
 }, 60_000);
 
 afterAll(async () => {

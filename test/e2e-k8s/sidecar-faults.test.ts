@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { eventually } from "../kube-api/test-client.js";
 import { startKubeApi, type KubeApi } from "../kube-api/server.js";
-import { freePort, startOwnedRedis, uniqueName } from "../support/services.js";
+import { freePort, startOwnedRedis } from "../support/services.js";
 import type { SidecarProcess } from "../support/sidecar-process.js";
-import { apply, componentNames, createNamespace, installDaprCrds, metadataOf, startK8sSidecar } from "./sidecar-k8s-support.js";
+import { apply, component, componentNames, freshNamespace, installDaprCrds, metadataOf, startK8sSidecar } from "./sidecar-k8s-support.js";
 
 let api: KubeApi;
 const sidecars: SidecarProcess[] = [];
@@ -62,9 +62,8 @@ async function startProxy(port: number): Promise<{ close(): void }> {
 
 describe("Kubernetes-mode sidecar faults", () => {
   it("waits for an unreachable API server, reporting not-ready, and becomes ready when it appears", async () => {
-    const ns = uniqueName("k8s-wait").toLowerCase().slice(0, 50);
-    await createNamespace(api, ns);
-    await apply(api, ns, "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: mem\nspec:\n  type: state.in-memory\n  version: v1\n  metadata: []\n");
+    const ns = await freshNamespace(api, "k8s-wait");
+    await apply(api, ns, component("mem", "state.in-memory"));
     const proxyPort = await freePort();
     const sc = await startK8sSidecar({ namespace: ns, kubeconfigPath: kubeconfigVia(proxyPort), appId: "patient", waitReady: false });
     sidecars.push(sc);
@@ -88,20 +87,9 @@ describe("Kubernetes-mode sidecar faults", () => {
   it("drains on SIGTERM: a state call in flight completes, then the process exits 0", async () => {
     const owned = await startOwnedRedis();
     cleanups.push(() => owned.stop());
-    const ns = uniqueName("k8s-drain").toLowerCase().slice(0, 50);
-    await createNamespace(api, ns);
-    await apply(api, ns, `
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: slow
-spec:
-  type: state.redis
-  version: v1
-  metadata:
-  - name: redisHost
-    value: 127.0.0.1:${owned.port}
-`);
+    const ns = await freshNamespace(api, "k8s-drain");
+    // Not redisStore: this Redis is the test's own, so that it can be paused.
+    await apply(api, ns, component("slow", "state.redis", [{ name: "redisHost", value: `127.0.0.1:${owned.port}` }]));
     const sc = await startK8sSidecar({ namespace: ns, kubeconfigPath: api.kubeconfigPath, appId: "drainer", args: ["--dapr-graceful-shutdown-seconds", "10"] });
     sidecars.push(sc);
     expect((await sc.http("/v1.0/state/slow", { method: "POST", headers: { "content-type": "application/json" }, body: '[{"key":"k","value":"v"}]' })).status).toBe(204);

@@ -2,9 +2,10 @@
 // --mode kubernetes` process with KUBECONFIG pointing at the API double and
 // NAMESPACE set, and YAML applied with the real kubectl.
 import path from "node:path";
+import { stringify as toYaml } from "yaml";
 import { kubectl } from "../kube-api/kubectl.js";
 import type { KubeApi } from "../kube-api/server.js";
-import { freePort } from "../support/services.js";
+import { freePort, services, uniqueName } from "../support/services.js";
 import { repoRoot, startSidecar, type SidecarProcess, type SidecarStartOptions } from "../support/sidecar-process.js";
 
 export async function installDaprCrds(api: KubeApi): Promise<void> {
@@ -15,6 +16,25 @@ export async function installDaprCrds(api: KubeApi): Promise<void> {
 export async function createNamespace(api: KubeApi, name: string): Promise<void> {
   const r = await kubectl(api, ["create", "namespace", name]);
   if (r.code !== 0) throw new Error(`creating namespace ${name} failed: ${r.stderr}`);
+}
+
+/** Creates a namespace named after `prefix` that no other test uses, and returns its name. */
+export async function freshNamespace(api: KubeApi, prefix: string): Promise<string> {
+  const ns = uniqueName(prefix).toLowerCase().slice(0, 50);
+  await createNamespace(api, ns);
+  return ns;
+}
+
+export type MetadataItem = { name: string; value: string } | { name: string; secretKeyRef: { name: string; key: string } };
+
+/** A Component as YAML for kubectl. */
+export function component(name: string, type: string, metadata: MetadataItem[] = [], scopes?: string[]): string {
+  return toYaml({ apiVersion: "dapr.io/v1alpha1", kind: "Component", metadata: { name }, spec: { type, version: "v1", metadata }, ...(scopes ? { scopes } : {}) });
+}
+
+/** A state.redis Component on the test Redis, with `metadata` after its redisHost. */
+export function redisStore(name: string, ...metadata: MetadataItem[]): string {
+  return component(name, "state.redis", [{ name: "redisHost", value: `${services.redis.host}:${services.redis.port}` }, ...metadata]);
 }
 
 /** `kubectl apply -n <namespace> -f -`; throws with kubectl's message on failure. */

@@ -4,12 +4,11 @@
 // deleted Component, a dropped watch, and a missing secret.
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stringify as toYaml } from "yaml";
 import { eventually } from "../kube-api/test-client.js";
 import { startKubeApi, type KubeApi } from "../kube-api/server.js";
 import { services, uniqueName } from "../support/services.js";
 import type { SidecarProcess } from "../support/sidecar-process.js";
-import { apply, componentNames, createNamespace, installDaprCrds, metadataOf, remove, startK8sSidecar } from "./sidecar-k8s-support.js";
+import { apply, component, componentNames, freshNamespace, installDaprCrds, metadataOf, redisStore, remove, startK8sSidecar } from "./sidecar-k8s-support.js";
 
 let api: KubeApi;
 let redis: Redis;
@@ -34,25 +33,6 @@ async function sidecar(namespace: string, appId: string, extra: { waitReady?: bo
   return sc;
 }
 
-/** A fresh namespace for one test. */
-async function freshNamespace(prefix: string): Promise<string> {
-  const ns = uniqueName(prefix).toLowerCase().slice(0, 50);
-  await createNamespace(api, ns);
-  return ns;
-}
-
-type MetadataItem = { name: string; value: string } | { name: string; secretKeyRef: { name: string; key: string } };
-
-/** A Component as YAML for kubectl. */
-function component(name: string, type: string, metadata: MetadataItem[] = [], scopes?: string[]): string {
-  return toYaml({ apiVersion: "dapr.io/v1alpha1", kind: "Component", metadata: { name }, spec: { type, version: "v1", metadata }, ...(scopes ? { scopes } : {}) });
-}
-
-/** A state.redis Component on the test Redis, with `metadata` after its redisHost. */
-function redisStore(name: string, ...metadata: MetadataItem[]): string {
-  return component(name, "state.redis", [{ name: "redisHost", value: `127.0.0.1:${services.redis.port}` }, ...metadata]);
-}
-
 async function save(sc: SidecarProcess, store: string, key: string, value: unknown): Promise<Response> {
   return sc.http(`/v1.0/state/${store}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify([{ key, value }]) });
 }
@@ -64,7 +44,7 @@ async function read(sc: SidecarProcess, store: string, key: string): Promise<{ s
 
 describe("sidecar in Kubernetes mode", () => {
   it("loads the namespace's Components, honours scopes and resolves secretKeyRef through the built-in kubernetes store", async () => {
-    const ns = await freshNamespace("k8s-load");
+    const ns = await freshNamespace(api, "k8s-load");
     const prefix = uniqueName("sec").replace(/[^a-z0-9]/gi, "");
     await apply(api, ns, [
       `apiVersion: v1\nkind: Secret\nmetadata:\n  name: redis-settings\nstringData:\n  prefix: ${prefix}\n`,
@@ -86,7 +66,7 @@ describe("sidecar in Kubernetes mode", () => {
   }, 30_000);
 
   it("switches to a changed Component without a restart, and survives a dropped watch", async () => {
-    const ns = await freshNamespace("k8s-reload");
+    const ns = await freshNamespace(api, "k8s-reload");
     const before = uniqueName("before").replace(/[^a-z0-9]/gi, "");
     const after = uniqueName("after").replace(/[^a-z0-9]/gi, "");
     await apply(api, ns, redisStore("store", { name: "keyPrefix", value: before }));
@@ -111,7 +91,7 @@ describe("sidecar in Kubernetes mode", () => {
   }, 30_000);
 
   it("keeps the old Component and reports the failure when a change does not initialise (a missing secret, named)", async () => {
-    const ns = await freshNamespace("k8s-fail");
+    const ns = await freshNamespace(api, "k8s-fail");
     await apply(api, ns, redisStore("store", { name: "keyPrefix", value: "kept" }));
     const sc = await sidecar(ns, "keeper");
     expect((await save(sc, "store", "k", "v")).status).toBe(204);
@@ -125,7 +105,7 @@ describe("sidecar in Kubernetes mode", () => {
   }, 30_000);
 
   it("a Component deleted while in use: calls finish or fail cleanly, then the store is gone; the sidecar keeps running", async () => {
-    const ns = await freshNamespace("k8s-del");
+    const ns = await freshNamespace(api, "k8s-del");
     await apply(api, ns, redisStore("busy", { name: "keyPrefix", value: uniqueName("busy").replace(/[^a-z0-9]/gi, "") }));
     // A second store, so that the deleted one is "not found" rather than "no state store configured".
     await apply(api, ns, component("other", "state.in-memory"));
@@ -151,7 +131,7 @@ describe("sidecar in Kubernetes mode", () => {
   }, 30_000);
 
   it("refuses to start, naming the secret, when a Component's secretKeyRef points at a missing Secret", async () => {
-    const ns = await freshNamespace("k8s-nosecret");
+    const ns = await freshNamespace(api, "k8s-nosecret");
     await apply(api, ns, redisStore("needs-secret", { name: "redisPassword", secretKeyRef: { name: "missing-secret", key: "password" } }));
     const sc = await sidecar(ns, "secretless", { waitReady: false });
     const code = await new Promise<number | null>((resolve) => {

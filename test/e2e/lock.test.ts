@@ -3,28 +3,10 @@
 // SDK drives one over HTTP, the other over gRPC); expired locks are taken
 // over; bad input answers Dapr's codes.
 import { CommunicationProtocolEnum, DaprClient } from "@dapr/dapr";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSidecar, type SidecarProcess } from "../support/sidecar-process.js";
-import { services, uniqueName } from "../support/services.js";
-
-function lockResources(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-lock-"));
-  writeFileSync(path.join(dir, "lock.yaml"), `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: lockstore
-spec:
-  type: lock.redis
-  version: v1
-  metadata:
-    - name: redisHost
-      value: ${services.redis.host}:${services.redis.port}
-`);
-  return dir;
-}
+import { uniqueName } from "../support/services.js";
+import { redisComponentDir } from "../support/resources.js";
 
 const quiet = { level: 0 as never };
 // The SDK's LockStatus enum values (not exported from the package root).
@@ -38,7 +20,7 @@ describe("lock API across two sidecars", () => {
   const appId = uniqueName("lockapp");
 
   beforeAll(async () => {
-    const res = lockResources();
+    const res = redisComponentDir("lockstore", "lock.redis");
     // Two replicas of one app: the default keyPrefix (appid) makes them share lock keys.
     a = await startSidecar({ appId, resourcesPaths: [res] });
     b = await startSidecar({ appId, resourcesPaths: [res] });

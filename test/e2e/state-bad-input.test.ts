@@ -2,31 +2,13 @@
 // error code and status, the process keeps serving, and the stored value
 // (and its ETag) is exactly what it was before.
 import * as grpc from "@grpc/grpc-js";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSidecar, type SidecarProcess } from "../support/sidecar-process.js";
-import { services, uniqueName } from "../support/services.js";
+import { uniqueName } from "../support/services.js";
+import { redisComponentDir } from "../support/resources.js";
 import { daprClient, rawUnary, unaryCall, type DaprClient } from "../compat/raw-grpc-client.js";
 
 const store = "badinput";
-
-function redisResources(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-bad-"));
-  writeFileSync(path.join(dir, "state.yaml"), `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: ${store}
-spec:
-  type: state.redis
-  version: v1
-  metadata:
-    - name: redisHost
-      value: ${services.redis.host}:${services.redis.port}
-`);
-  return dir;
-}
 
 describe("state API bad input", () => {
   let sidecar: SidecarProcess;
@@ -36,7 +18,7 @@ describe("state API bad input", () => {
 
   beforeAll(async () => {
     // 1 KiB limit so "too large" is cheap to produce; the app id makes keys unique.
-    sidecar = await startSidecar({ appId: uniqueName("bad"), resourcesPaths: [redisResources()], args: ["--max-body-size", "1Ki"] });
+    sidecar = await startSidecar({ appId: uniqueName("bad"), resourcesPaths: [redisComponentDir(store, "state.redis")], args: ["--max-body-size", "1Ki"] });
     client = daprClient(sidecar.grpcPort);
     const saved = await sidecar.http(`/v1.0/state/${store}`, { method: "POST", body: JSON.stringify([{ key, value: { v: 1 } }]) });
     expect(saved.status).toBe(204);

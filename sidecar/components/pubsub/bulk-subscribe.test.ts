@@ -1,29 +1,18 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../log/logger.js";
 import { uniqueName } from "../../../test/support/services.js";
+import { componentContext } from "../../../test/support/component-context.js";
+import { waitFor } from "../../../test/support/wait.js";
 import { bulkSubscribe } from "./bulk-subscribe.js";
 import { InMemoryPubSub } from "./in-memory/in-memory-pubsub.js";
 import type { BulkMessage, PubSub } from "./pubsub.js";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(cond: () => boolean, ms: number, what: string) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 async function memory(group: string): Promise<PubSub> {
-  const c = new InMemoryPubSub({
+  const c = new InMemoryPubSub(componentContext({
     name: uniqueName("bulk"),
     type: "pubsub.in-memory",
-    version: "v1",
     properties: { consumerID: group, redeliverInterval: "50ms", concurrency: "5" },
     appId: group,
-    namespace: "default",
-    logger: silentLogger,
-  });
+  }));
   await c.init();
   return c;
 }

@@ -3,9 +3,10 @@
 // make is skipped with the reason written next to it in the target's file.
 import { afterAll, describe, expect, it } from "vitest";
 import type { Properties } from "../../../sidecar/components/component.js";
-import { silentLogger } from "../../../sidecar/log/logger.js";
 import { bulkPublish, pubsubRegistry, type Message, type PubSub } from "../../../sidecar/components/pubsub/index.js";
 import { uniqueName } from "../../support/services.js";
+import { componentContext } from "../../support/component-context.js";
+import { sleep, waitFor } from "../../support/wait.js";
 import { deliveryEnvelope, publishPayload } from "../../../sidecar/building-blocks/pubsub/cloudevent.js";
 
 export interface ConformanceTarget {
@@ -32,16 +33,6 @@ export interface ConformanceTarget {
   teardown?(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
 export function runPubSubConformance(name: string, target: ConformanceTarget): void {
   describe(`pubsub conformance: ${name}`, () => {
     const open: PubSub[] = [];
@@ -50,15 +41,7 @@ export function runPubSubConformance(name: string, target: ConformanceTarget): v
     async function component(consumerId: string, componentName = "conformance"): Promise<PubSub> {
       setupDone ??= target.setup?.() ?? Promise.resolve();
       await setupDone;
-      const c = pubsubRegistry.create({
-        name: componentName,
-        type: target.type,
-        version: "v1",
-        properties: target.properties(consumerId),
-        appId: consumerId,
-        namespace: "default",
-        logger: silentLogger,
-      });
+      const c = pubsubRegistry.create(componentContext({ name: componentName, type: target.type, properties: target.properties(consumerId), appId: consumerId }));
       await c.init();
       open.push(c);
       return c;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { silentLogger } from "../../../log/logger.js";
-import type { ComponentContext } from "../../component.js";
+import { componentContext } from "../../../../test/support/component-context.js";
+import { sleep, waitFor } from "../../../../test/support/wait.js";
 import { CronBinding } from "./index.js";
 
-function ctx(schedule: string): ComponentContext {
-  return { name: "tick", type: "bindings.cron", version: "v1", properties: { schedule }, appId: "app", namespace: "default", logger: silentLogger };
+function ctx(schedule: string) {
+  return componentContext({ name: "tick", type: "bindings.cron", properties: { schedule }, appId: "app" });
 }
 
 describe("bindings.cron", () => {
@@ -15,7 +15,7 @@ describe("bindings.cron", () => {
     const metas: Record<string, string>[] = [];
     await b.read(async (ev) => { firedAt.push(Date.now()); metas.push(ev.metadata); });
     try {
-      while (firedAt.length < 3) await new Promise((r) => setTimeout(r, 20));
+      await waitFor(() => firedAt.length >= 3, 10_000, "three firings");
     } finally {
       await b.close();
     }
@@ -35,7 +35,7 @@ describe("bindings.cron", () => {
     await b.read(async () => { count++; });
     await b.close();
     const before = count;
-    await new Promise((r) => setTimeout(r, 1200));
+    await sleep(1200);
     expect(count).toBe(before);
     await expect(b.read(async () => {})).rejects.toThrow(/closed/);
   });
@@ -46,7 +46,7 @@ describe("bindings.cron", () => {
     let calls = 0;
     await b.read(async () => { calls++; throw new Error("app down"); });
     try {
-      while (calls < 2) await new Promise((r) => setTimeout(r, 20));
+      await waitFor(() => calls >= 2, 10_000, "two firings");
     } finally {
       await b.close();
     }

@@ -8,8 +8,8 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../../log/logger.js";
-import type { ComponentContext, Properties } from "../../component.js";
+import type { Properties } from "../../component.js";
+import { componentContext } from "../../../../test/support/component-context.js";
 import { UnsupportedOperationError } from "../binding.js";
 import { HttpOutputBinding, HttpStatusError } from "./index.js";
 
@@ -54,8 +54,8 @@ afterAll(async () => {
   await new Promise<void>((r) => tlsServer.close(() => r()));
 });
 
-function ctx(properties: Properties): ComponentContext {
-  return { name: "web", type: "bindings.http", version: "v1", properties, appId: "app", namespace: "default", logger: silentLogger };
+function ctx(properties: Properties) {
+  return componentContext({ name: "web", type: "bindings.http", properties, appId: "app" });
 }
 async function binding(properties: Properties) {
   const b = new HttpOutputBinding(ctx(properties));

@@ -1,13 +1,15 @@
 import mqtt from "mqtt";
 import { afterAll, describe, expect, it } from "vitest";
-import { Logger, silentLogger } from "../../../log/logger.js";
-import type { ComponentContext, Properties } from "../../component.js";
+import { Logger } from "../../../log/logger.js";
+import type { Properties } from "../../component.js";
 import { services, uniqueName } from "../../../../test/support/services.js";
+import { componentContext } from "../../../../test/support/component-context.js";
+import { sleep, waitFor } from "../../../../test/support/wait.js";
 import type { BindingEvent } from "../binding.js";
 import { Mqtt3Binding } from "./index.js";
 
-function ctx(properties: Properties): ComponentContext {
-  return { name: "mq", type: "bindings.mqtt3", version: "v1", properties: { url: services.mqtt.url, consumerID: uniqueName("c"), cleanSession: "true", ...properties }, appId: "app", namespace: "default", logger: silentLogger };
+function ctx(properties: Properties) {
+  return componentContext({ name: "mq", type: "bindings.mqtt3", properties: { url: services.mqtt.url, consumerID: uniqueName("c"), cleanSession: "true", ...properties }, appId: "app" });
 }
 const opened: { close(): Promise<void> }[] = [];
 async function binding(properties: Properties) {
@@ -17,13 +19,6 @@ async function binding(properties: Properties) {
   return b;
 }
 afterAll(async () => { await Promise.allSettled(opened.map((b) => b.close())); });
-const until = async (pred: () => boolean, ms = 5000) => {
-  const end = performance.now() + ms;
-  while (!pred()) {
-    if (performance.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 describe("bindings.mqtt3", () => {
   it("delivers with the topic in metadata; request metadata `topic` publishes elsewhere", async () => {
@@ -40,8 +35,8 @@ describe("bindings.mqtt3", () => {
 
     await b.invoke({ operation: "create", data: Buffer.from("elsewhere"), metadata: { topic: other } });
     await b.invoke({ operation: "create", data: Buffer.from("here"), metadata: {} });
-    await until(() => events.length >= 1 && rawSeen.length >= 1);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => events.length >= 1 && rawSeen.length >= 1, 5000, "the event and the message elsewhere");
+    await sleep(100);
     expect(events.map((e) => [e.data.toString(), e.metadata.topic])).toEqual([["here", topic]]);
     expect(rawSeen).toEqual([`${other}:elsewhere`]);
   });
@@ -53,7 +48,7 @@ describe("bindings.mqtt3", () => {
     const sub = await binding({ topic });
     const events: BindingEvent[] = [];
     await sub.read(async (e) => { events.push(e); });
-    await until(() => events.length >= 1);
+    await waitFor(() => events.length >= 1, 5000, "the retained message");
     expect(events[0].data.toString()).toBe("sticky");
     // Clear the retained message so the broker does not keep it.
     await pub.invoke({ operation: "create", data: Buffer.alloc(0), metadata: {} });
@@ -65,7 +60,7 @@ describe("bindings.mqtt3", () => {
     let calls = 0;
     await b.read(async () => { calls++; if (calls === 1) throw new Error("app not ready"); });
     await b.invoke({ operation: "create", data: Buffer.from("x"), metadata: {} });
-    await until(() => calls >= 2, 8000);
+    await waitFor(() => calls >= 2, 8000, "the retried delivery");
     expect(calls).toBe(2);
   }, 15_000);
 

@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../../log/logger.js";
-import type { ComponentContext } from "../../component.js";
 import { services, uniqueName } from "../../../../test/support/services.js";
+import { componentContext } from "../../../../test/support/component-context.js";
 import { PostgresOutputBinding } from "./index.js";
 
-const ctx: ComponentContext = {
-  name: "db", type: "bindings.postgresql", version: "v1", properties: { connectionString: services.postgres.connectionString },
-  appId: "app", namespace: "default", logger: silentLogger,
-};
+const ctx = componentContext({ name: "db", type: "bindings.postgresql", properties: { connectionString: services.postgres.connectionString }, appId: "app" });
 const table = uniqueName("bind").replace(/-/g, "_");
 let b: PostgresOutputBinding;
 beforeAll(async () => {

@@ -1,13 +1,14 @@
 import amqp from "amqplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../../log/logger.js";
-import type { ComponentContext, Properties } from "../../component.js";
+import type { Properties } from "../../component.js";
 import { services, uniqueName } from "../../../../test/support/services.js";
+import { componentContext } from "../../../../test/support/component-context.js";
+import { sleep, waitFor } from "../../../../test/support/wait.js";
 import type { BindingEvent } from "../binding.js";
 import { RabbitMQBinding } from "./index.js";
 
-function ctx(properties: Properties): ComponentContext {
-  return { name: "mq", type: "bindings.rabbitmq", version: "v1", properties: { host: services.rabbitmq.url, ...properties }, appId: "app", namespace: "default", logger: silentLogger };
+function ctx(properties: Properties) {
+  return componentContext({ name: "mq", type: "bindings.rabbitmq", properties: { host: services.rabbitmq.url, ...properties }, appId: "app" });
 }
 const opened: RabbitMQBinding[] = [];
 async function binding(properties: Properties) {
@@ -25,13 +26,6 @@ afterAll(async () => {
   for (const q of queues) await ch.deleteQueue(q).catch(() => {});
   await admin.close();
 });
-const until = async (pred: () => boolean, ms = 5000) => {
-  const end = performance.now() + ms;
-  while (!pred()) {
-    if (performance.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 const newQueue = () => { const q = uniqueName("bind-q"); queues.push(q); return q; };
 
 describe("bindings.rabbitmq", () => {
@@ -44,7 +38,7 @@ describe("bindings.rabbitmq", () => {
       if (seen.length === 1) throw new Error("app not ready");
     });
     await b.invoke({ operation: "create", data: Buffer.from("retry-me"), metadata: {} });
-    await until(() => seen.length >= 2);
+    await waitFor(() => seen.length >= 2, 5000, "the redelivery");
     expect(seen.slice(0, 2)).toEqual(["retry-me", "retry-me"]);
   });
 
@@ -53,11 +47,11 @@ describe("bindings.rabbitmq", () => {
     const b = await binding({ queueName, durable: "true" });
     await b.invoke({ operation: "create", data: Buffer.from("short-lived"), metadata: { ttlInSeconds: "1" } });
     await b.invoke({ operation: "create", data: Buffer.from("kept"), metadata: { contentType: "application/json" } });
-    await new Promise((r) => setTimeout(r, 1300));
+    await sleep(1300);
     const events: BindingEvent[] = [];
     await b.read(async (ev) => { events.push(ev); });
-    await until(() => events.length >= 1);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => events.length >= 1, 5000, "the kept message");
+    await sleep(100);
     expect(events.map((e) => e.data.toString())).toEqual(["kept"]);
     expect(events[0].metadata.contentType).toBe("application/json");
   });
@@ -79,11 +73,11 @@ describe("bindings.rabbitmq", () => {
     // Cut the TCP connection under the client, as a network failure would (reaches into amqplib's socket).
     const internals = b as unknown as { conn?: { connection: { stream: { destroy(err: Error): void } } } };
     internals.conn!.connection.stream.destroy(new Error("ECONNRESET (simulated)"));
-    await until(() => internals.conn === undefined);
+    await waitFor(() => internals.conn === undefined, 5000, "the connection to drop");
     await expect(b.invoke({ operation: "create", data: Buffer.from("x"), metadata: {} })).rejects.toThrow(/not connected/);
-    await until(() => internals.conn !== undefined, 8000);
+    await waitFor(() => internals.conn !== undefined, 8000, "the reconnection");
     await b.invoke({ operation: "create", data: Buffer.from("after-reconnect"), metadata: {} });
-    await until(() => seen.includes("after-reconnect"));
+    await waitFor(() => seen.includes("after-reconnect"), 5000, "the message sent after reconnecting");
   }, 15_000);
 
   it("prefetchCount bounds the messages in flight to the handler", async () => {
@@ -96,11 +90,11 @@ describe("bindings.rabbitmq", () => {
     await b.read(async () => {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((r) => setTimeout(r, 30));
+      await sleep(30);
       inFlight--;
       done++;
     });
-    await until(() => done === 4);
+    await waitFor(() => done === 4, 5000, "all four messages handled");
     expect(maxInFlight).toBe(1);
   });
 

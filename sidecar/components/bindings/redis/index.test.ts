@@ -1,14 +1,10 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../../log/logger.js";
-import type { ComponentContext } from "../../component.js";
 import { services, uniqueName } from "../../../../test/support/services.js";
+import { componentContext } from "../../../../test/support/component-context.js";
 import { RedisOutputBinding } from "./index.js";
 
-const ctx: ComponentContext = {
-  name: "cache", type: "bindings.redis", version: "v1", properties: { redisHost: `${services.redis.host}:${services.redis.port}` },
-  appId: "app", namespace: "default", logger: silentLogger,
-};
+const ctx = componentContext({ name: "cache", type: "bindings.redis", properties: { redisHost: `${services.redis.host}:${services.redis.port}` }, appId: "app" });
 let b: RedisOutputBinding;
 let raw: Redis;
 beforeAll(async () => {

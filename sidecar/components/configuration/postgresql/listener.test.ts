@@ -3,6 +3,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../log/logger.js";
 import { services, uniqueName } from "../../../../test/support/services.js";
+import { sleep } from "../../../../test/support/wait.js";
 import { NotifyListener } from "./listener.js";
 
 let admin: pg.Client;
@@ -17,7 +18,7 @@ async function until(pred: () => boolean | Promise<boolean>, ms: number, step?: 
   while (!(await pred())) {
     if (performance.now() > end) throw new Error("timed out");
     await step?.();
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
 }
 
@@ -45,7 +46,7 @@ describe("NotifyListener", () => {
     // Stopped: nothing more arrives.
     const count = got.length;
     await admin.query(`SELECT pg_notify($1, 'late')`, [channel]);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     expect(got).toHaveLength(count);
   });
 

@@ -1,8 +1,9 @@
 // configuration.redis against a Redis the test owns, so it can restart it.
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../../log/logger.js";
 import { startOwnedRedis, type OwnedRedis } from "../../../../test/support/services.js";
+import { componentContext } from "../../../../test/support/component-context.js";
+import { sleep } from "../../../../test/support/wait.js";
 import type { ConfigurationUpdateEvent } from "../configuration-store.js";
 import { RedisConfigurationStore } from "./index.js";
 
@@ -15,7 +16,7 @@ async function until(pred: () => boolean, ms: number, step?: () => Promise<unkno
   while (!pred()) {
     if (performance.now() > end) throw new Error("timed out");
     await step?.().catch(() => {});
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 
@@ -25,10 +26,7 @@ describe("configuration.redis", () => {
     raw.on("error", () => {});
     await raw.connect();
     await raw.config("SET", "notify-keyspace-events", "");
-    const store = new RedisConfigurationStore({
-      name: "cfg", type: "configuration.redis", version: "v1", properties: { redisHost: `127.0.0.1:${server.port}` },
-      appId: "app", namespace: "default", logger: silentLogger,
-    });
+    const store = new RedisConfigurationStore(componentContext({ name: "cfg", type: "configuration.redis", properties: { redisHost: `127.0.0.1:${server.port}` }, appId: "app" }));
     await store.init();
     const events: ConfigurationUpdateEvent[] = [];
     try {
