@@ -15,8 +15,11 @@ if v == false then return -1 end
 if v ~= ARGV[1] then return -2 end
 return redis.call("del", KEYS[1])`;
 
+/** ioredis with the unlock script as a command: sent as EVALSHA, re-sent as EVAL after NOSCRIPT (a restarted server). */
+type LockRedis = Redis & { daprUnlock(key: string, owner: string): Promise<number> };
+
 export class RedisLockStore implements LockStore {
-  private client?: Redis;
+  private client?: LockRedis;
 
   constructor(private readonly ctx: ComponentContext) {}
 
@@ -24,7 +27,8 @@ export class RedisLockStore implements LockStore {
     if (boolProp(this.ctx.properties, "failover", false)) {
       throw new Error(`component ${this.ctx.name}: lock.redis does not support failover`);
     }
-    const client = new Redis(redisOptionsFromContext(this.ctx));
+    const client = new Redis(redisOptionsFromContext(this.ctx)) as LockRedis;
+    client.defineCommand("daprUnlock", { numberOfKeys: 1, lua: UNLOCK_SCRIPT });
     client.on("error", (err: Error) => this.ctx.logger.debug("redis connection error", { error: err.message }));
     try {
       await client.connect();
@@ -42,7 +46,7 @@ export class RedisLockStore implements LockStore {
     return [];
   }
 
-  private redis(): Redis {
+  private redis(): LockRedis {
     if (!this.client) throw new Error(`lock store ${this.ctx.name} is not initialized`);
     return this.client;
   }
@@ -55,7 +59,7 @@ export class RedisLockStore implements LockStore {
 
   async unlock(req: UnlockRequest): Promise<UnlockResponse> {
     validateUnlock(req, this.ctx.name);
-    const r = Number(await this.redis().eval(UNLOCK_SCRIPT, 1, req.resourceId, req.lockOwner));
+    const r = Number(await this.redis().daprUnlock(req.resourceId, req.lockOwner));
     if (r >= 0) return { status: UnlockStatus.SUCCESS };
     if (r === -1) return { status: UnlockStatus.LOCK_DOES_NOT_EXIST };
     if (r === -2) return { status: UnlockStatus.LOCK_BELONGS_TO_OTHERS };
