@@ -50,6 +50,8 @@ export interface PathComparison {
   saturation: Record<Side, LoadResult>;
   /** Sidecar CPU milliseconds spent during the gRPC and the HTTP saturation rounds. */
   cpuMs: { grpc: number; http: number };
+  /** Further paced sides, by label, measured in the same rounds (e.g. another client). */
+  extra: Record<string, LoadResult>;
 }
 
 /** What a bench built on this comparison returns: the numbers, its checks, and the printed report. */
@@ -70,7 +72,11 @@ export interface CompareOptions {
   sidecarPid: number;
 }
 
-export async function comparePaths(fns: Record<Side, Call>, floors: Floors, o: CompareOptions): Promise<PathComparison> {
+/**
+ * `extra`: further paced sides by label, each measured once per round after the
+ * gRPC and HTTP groups, printed with what it adds over direct; not judged, not saturated.
+ */
+export async function comparePaths(fns: Record<Side, Call>, floors: Floors, o: CompareOptions, extra: Record<string, Call> = {}): Promise<PathComparison> {
   const sides: Side[] = ["direct", "grpc", "http"];
   const kinds = FLOOR_KINDS.filter((k) => floors[k]);
   // Warm-up: JIT, connection pools, backend connections; then a short paced
@@ -79,9 +85,11 @@ export async function comparePaths(fns: Record<Side, Call>, floors: Floors, o: C
   for (const k of kinds) for (const t of TRANSPORTS) await closedLoop(floors[k]![t], o.inFlight, 300);
   for (const s of sides) await pacedLoad(fns[s], o.ratePerSecond, 300);
   for (const k of kinds) for (const t of TRANSPORTS) await pacedLoad(floors[k]![t], o.ratePerSecond, 300);
+  for (const fn of Object.values(extra)) await closedLoop(fn, o.inFlight, 300);
 
   const paced = { direct: [] as LoadResult[], grpc: [] as LoadResult[], http: [] as LoadResult[] };
   const floorRounds = Object.fromEntries(kinds.map((k) => [k, { grpc: [] as LoadResult[], http: [] as LoadResult[] }]));
+  const extraRounds: Record<string, LoadResult[]> = Object.fromEntries(Object.keys(extra).map((k) => [k, []]));
   const sendLagMs: number[] = [];
   const pacedRound = async (fn: Call) => {
     const r = await pacedLoad(fn, o.ratePerSecond, o.pacedRoundMs);
@@ -95,6 +103,7 @@ export async function comparePaths(fns: Record<Side, Call>, floors: Floors, o: C
       for (const k of kinds) floorRounds[k]![t].push(await pacedRound(floors[k]![t]));
       paced[t].push(await pacedRound(fns[t]));
     }
+    for (const [label, fn] of Object.entries(extra)) extraRounds[label]!.push(await pacedRound(fn));
   }
 
   const saturation = { direct: [] as LoadResult[], grpc: [] as LoadResult[], http: [] as LoadResult[] };
@@ -112,6 +121,7 @@ export async function comparePaths(fns: Record<Side, Call>, floors: Floors, o: C
     floors: Object.fromEntries(kinds.map((k) => [k, { grpc: merge(floorRounds[k]!.grpc), http: merge(floorRounds[k]!.http) }])),
     saturation: { direct: merge(saturation.direct), grpc: merge(saturation.grpc), http: merge(saturation.http) },
     cpuMs,
+    extra: Object.fromEntries(Object.entries(extraRounds).map(([k, rs]) => [k, merge(rs)])),
   };
 }
 
@@ -148,6 +158,9 @@ export function describeComparison(
     if (proxy) added.push(`proxy floor ${ms(p50(proxy[t]) - p50(direct))}`);
     const own = proxy ? `; sidecar added p50 over the proxy floor (its own share): ${ms(p50(c.paced[t]) - p50(proxy[t]))}` : "";
     lines.push(`    ${T} added p50 over direct: ${added.join(", ")}${own}`);
+  }
+  for (const [label, r] of Object.entries(c.extra)) {
+    lines.push(row(label, r), `    added p50 over direct: ${ms(p50(r) - p50(direct))}`);
   }
   const s = c.saturation;
   const pct = (r: LoadResult) => `${((r.throughput / s.direct.throughput) * 100).toFixed(1)} %`;

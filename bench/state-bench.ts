@@ -27,6 +27,7 @@ import { fileURLToPath } from "node:url";
 import { request } from "undici";
 import { formatChecks, ms, percentile, type Check } from "./bench-stats.js";
 import { comparePaths, describeComparison, type CompareOptions, type PathBenchResult } from "./compare-paths.js";
+import { encodeFields, leanGrpcClient } from "./lean-grpc-client.js";
 import { startRedisBenchPaths } from "./redis-bench-paths.js";
 import type { NodeProxy } from "./transport-floor.js";
 import { redisComponentDir } from "../test/support/resources.js";
@@ -60,6 +61,8 @@ export async function runStateBench(o: StateBenchOptions = {}): Promise<StateBen
   const paths = await startRedisBenchPaths(appId, resources(), connections);
   const { redis, sidecar, dapr, agent, floor } = paths;
   const directKey = `${appId}-direct`;
+  const lean = leanGrpcClient("127.0.0.1", sidecar.grpcPort, connections);
+  const leanFloor = leanGrpcClient("127.0.0.1", floor.grpcPort, connections);
   try {
     const saved = await fetch(`http://127.0.0.1:${sidecar.httpPort}/v1.0/state/${STORE}`, {
       method: "POST", body: JSON.stringify([{ key, value }]),
@@ -90,6 +93,19 @@ export async function runStateBench(o: StateBenchOptions = {}): Promise<StateBen
       if (v.length !== valueBytes) throw new Error(`proxy floor GET returned ${v.length} bytes`);
     };
 
+    // The same gRPC calls from a lean client (hand-framed over node:http2, as a
+    // Go or C load tool sends them): grpc-js's own per-call cost stays out, so
+    // these rows show what the sidecar and the proxy cost over gRPC.
+    const getStateRequest = encodeFields([[1, STORE], [2, key]]);
+    const viaLeanGrpc = async () => {
+      const res = await lean.unary("/dapr.proto.runtime.v1.Dapr/GetState", getStateRequest);
+      if (res.length < valueBytes) throw new Error(`lean gRPC GetState returned ${res.length} bytes`);
+    };
+    const viaLeanProxy = async () => {
+      const res = await leanFloor.unary("/bench.Floor/Get", Buffer.from(directKey));
+      if (res.length !== valueBytes) throw new Error(`lean gRPC proxy floor GET returned ${res.length} bytes`);
+    };
+
     const co: CompareOptions = {
       ratePerSecond: o.ratePerSecond ?? 1000,
       pacedRoundMs: o.pacedRoundMs ?? 1500,
@@ -101,7 +117,10 @@ export async function runStateBench(o: StateBenchOptions = {}): Promise<StateBen
     const cmp = await comparePaths({ direct, grpc: viaGrpc, http: viaHttp }, {
       noop: { grpc: floor.grpc, http: floor.http },
       proxy: { grpc: viaProxy(floor.proxy!.grpc), http: viaProxy(floor.proxy!.http) },
-    }, co);
+    }, co, {
+      "gRPC floor: minimal Node proxy, lean client": viaLeanProxy,
+      "gRPC sidecar, lean HTTP/2 client": viaLeanGrpc,
+    });
     const { direct: d, grpc: g, http: h } = cmp.paced;
     const p = (r: { latenciesMs: number[] }, q: number) => percentile(r.latenciesMs, q);
     const addedGrpcP50 = p(g, 50) - p(d, 50);
@@ -121,6 +140,8 @@ export async function runStateBench(o: StateBenchOptions = {}): Promise<StateBen
     );
     return { comparison: cmp, checks, report };
   } finally {
+    lean.close();
+    leanFloor.close();
     await redis.del(directKey, `${appId}||${key}`).catch(() => 0);
     await paths.close();
   }
