@@ -48,6 +48,8 @@ export interface PathComparison {
   floors: Partial<Record<FloorKind, Record<Transport, LoadResult>>>;
   /** Closed loop, `inFlight` outstanding: throughput. */
   saturation: Record<Side, LoadResult>;
+  /** The minimal Node proxy's throughput in the same closed loop, when that floor is given. */
+  proxySaturation?: Record<Transport, LoadResult>;
   /** Sidecar CPU milliseconds spent during the gRPC and the HTTP saturation rounds. */
   cpuMs: { grpc: number; http: number };
   /** Further paced sides, by label, measured in the same rounds (e.g. another client). */
@@ -108,12 +110,15 @@ export async function comparePaths(fns: Record<Side, Call>, floors: Floors, o: C
 
   const saturation = { direct: [] as LoadResult[], grpc: [] as LoadResult[], http: [] as LoadResult[] };
   const cpuMs = { grpc: 0, http: 0 };
+  const proxySat = { grpc: [] as LoadResult[], http: [] as LoadResult[] };
   for (let i = 0; i < o.rounds; i++) {
     for (const s of sides) {
       const before = s === "direct" ? 0 : cpuTimeMs(o.sidecarPid);
       saturation[s].push(await closedLoop(fns[s], o.inFlight, o.saturationRoundMs));
       if (s !== "direct") cpuMs[s] += cpuTimeMs(o.sidecarPid) - before;
     }
+    // What the least a Node process can do keeps of the direct throughput: the floor of "throughput / direct".
+    if (floors.proxy) for (const t of TRANSPORTS) proxySat[t].push(await closedLoop(floors.proxy[t], o.inFlight, o.saturationRoundMs));
   }
   return {
     paced: { direct: merge(paced.direct), grpc: merge(paced.grpc), http: merge(paced.http) },
@@ -121,6 +126,7 @@ export async function comparePaths(fns: Record<Side, Call>, floors: Floors, o: C
     floors: Object.fromEntries(kinds.map((k) => [k, { grpc: merge(floorRounds[k]!.grpc), http: merge(floorRounds[k]!.http) }])),
     saturation: { direct: merge(saturation.direct), grpc: merge(saturation.grpc), http: merge(saturation.http) },
     cpuMs,
+    ...(floors.proxy ? { proxySaturation: { grpc: merge(proxySat.grpc), http: merge(proxySat.http) } } : {}),
     extra: Object.fromEntries(Object.entries(extraRounds).map(([k, rs]) => [k, merge(rs)])),
   };
 }
@@ -168,6 +174,10 @@ export function describeComparison(
     `saturation, ${o.inFlight} in flight, ${o.rounds} x ${o.saturationRoundMs} ms rounds per side: ` +
       `direct ${Math.round(s.direct.throughput)}/s, gRPC ${Math.round(s.grpc.throughput)}/s (${pct(s.grpc)}), HTTP ${Math.round(s.http.throughput)}/s (${pct(s.http)})` +
       ` (errors ${s.direct.errors}/${s.grpc.errors}/${s.http.errors})`,
+    ...(c.proxySaturation
+      ? [`  minimal Node proxy in the same rounds: gRPC ${Math.round(c.proxySaturation.grpc.throughput)}/s (${pct(c.proxySaturation.grpc)}), ` +
+        `HTTP ${Math.round(c.proxySaturation.http.throughput)}/s (${pct(c.proxySaturation.http)})`]
+      : []),
     `sidecar CPU per ${o.unit} (saturation rounds): gRPC ${ms(c.cpuMs.grpc / s.grpc.latenciesMs.length)}, HTTP ${ms(c.cpuMs.http / s.http.latenciesMs.length)}`,
   );
   if (proxy) {
