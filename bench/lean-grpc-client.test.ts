@@ -44,6 +44,8 @@ describe("encodeFields", () => {
   it("encodes length-delimited fields as protobuf does", () => {
     // GetStateRequest{store_name: "mem", key: "k"}
     expect(encodeFields([[1, "mem"], [2, "k"]]).toString("hex")).toBe("0a036d656d12016b");
+    // an enum as a varint: HTTPExtension{verb: POST}
+    expect(encodeFields([[1, 3]]).toString("hex")).toBe("0803");
     // a length over 127 takes a two-byte varint
     expect(encodeFields([[2, Buffer.alloc(200)]]).subarray(0, 3).toString("hex")).toBe("12c801");
   });

@@ -63,10 +63,18 @@ export function leanGrpcClient(host: string, port: number, connections: number):
   };
 }
 
-/** Protobuf wire encoding of length-delimited fields (strings, bytes), enough for the benches' requests. */
-export function encodeFields(fields: Array<[field: number, value: string | Buffer]>): Buffer {
+/**
+ * Protobuf wire encoding, enough for the benches' requests: strings and bytes
+ * (and nested messages, encoded first) as length-delimited fields, numbers
+ * (enums, ints >= 0) as varints.
+ */
+export function encodeFields(fields: Array<[field: number, value: string | Buffer | number]>): Buffer {
   const parts: Buffer[] = [];
   for (const [field, value] of fields) {
+    if (typeof value === "number") {
+      parts.push(varint(field << 3), varint(value));
+      continue;
+    }
     const bytes = typeof value === "string" ? Buffer.from(value) : value;
     parts.push(varint((field << 3) | 2), varint(bytes.length), bytes);
   }

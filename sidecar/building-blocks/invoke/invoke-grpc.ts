@@ -7,7 +7,8 @@ import { withRawHandler } from "../../api/grpc/unary-fast-path.js";
 import { callLocalStreamRaw } from "./call-local-stream-h2.js";
 import { callLocalStreamHandler } from "./call-local-stream-server.js";
 import { fromListMap, toListMap } from "./internal-client.js";
-import type { InvokeCore } from "./invoke-core.js";
+import type { InvokeCore, InvokeRequest, InvokeResponse } from "./invoke-core.js";
+import { chunked, readWhole, STREAM_CHUNK_BYTES } from "./stream-payloads.js";
 
 interface ProtoInvokeRequest {
   method: string;
@@ -21,13 +22,32 @@ function verbOf(m: ProtoInvokeRequest): string {
   return v && v !== "NONE" ? v : "POST";
 }
 
+/**
+ * A call whose request and answer are whole messages (InvokeService). Where the
+ * target's policy never replays the call, it goes over CallLocalStream as HTTP
+ * invocation does: the sidecar-to-sidecar path with the hand-written codec,
+ * served off the HTTP/2 stream at the callee (CallLocal, with protobufjs and
+ * grpc-js's call machinery on both sides, cost ~25% more CPU per call). A
+ * policy with retries keeps CallLocal, which replays the whole request.
+ */
+async function invokeWhole(core: InvokeCore, req: InvokeRequest): Promise<InvokeResponse> {
+  if (!core.canStream(req.targetAppId, req.method)) return core.invoke(req);
+  const body = req.body.length <= STREAM_CHUNK_BYTES ? req.body : chunked(once(req.body));
+  const r = await core.invokeStream({ ...req, body });
+  return { ...r, body: Buffer.isBuffer(r.body) ? r.body : await readWhole(r.body) };
+}
+
+async function* once(body: Buffer): AsyncGenerator<Buffer> {
+  yield body;
+}
+
 export function invokeGrpcHandlers(core: InvokeCore): GrpcHandlers {
   return {
     InvokeService: unary(async (req: { id: string; message: ProtoInvokeRequest | null }, call) => {
       const m = req.message ?? { method: "", data: null, content_type: "", http_extension: null };
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(call.metadata.getMap())) if (!k.startsWith(":") && k !== "dapr-api-token") headers[k] = String(v);
-      const r = await core.invoke({
+      const r = await invokeWhole(core, {
         targetAppId: req.id, method: m.method, verb: verbOf(m), query: m.http_extension?.querystring ?? "",
         headers, body: m.data?.value ?? Buffer.alloc(0), contentType: m.content_type || undefined,
       });
