@@ -10,20 +10,12 @@
 // Requests and responses are raw protobuf bytes (the caller encodes them).
 import http2 from "node:http2";
 import net from "node:net";
+import { FrameReader, frameMessage } from "../sidecar/api/grpc/h2/grpc-frames.js";
 
 export interface LeanGrpcClient {
   /** One unary call; resolves with the response message's bytes, rejects on a non-OK grpc-status. */
   unary(path: string, message: Buffer): Promise<Buffer>;
   close(): void;
-}
-
-/** Prefixes a message with gRPC's 5-byte frame header (not compressed, big-endian length). */
-export function grpcFrame(message: Buffer): Buffer {
-  const framed = Buffer.allocUnsafe(5 + message.length);
-  framed[0] = 0;
-  framed.writeUInt32BE(message.length, 1);
-  message.copy(framed, 5);
-  return framed;
 }
 
 export function leanGrpcClient(host: string, port: number, connections: number): LeanGrpcClient {
@@ -37,7 +29,8 @@ export function leanGrpcClient(host: string, port: number, connections: number):
       const session = sessions[next++ % sessions.length]!;
       return new Promise<Buffer>((resolve, reject) => {
         const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" });
-        const chunks: Buffer[] = [];
+        const reader = new FrameReader();
+        const messages: Buffer[] = [];
         let status: string | undefined;
         let statusMessage: string | undefined;
         stream.on("response", (headers) => {
@@ -47,14 +40,14 @@ export function leanGrpcClient(host: string, port: number, connections: number):
         stream.on("trailers", (trailers) => {
           [status, statusMessage] = [String(trailers["grpc-status"]), String(trailers["grpc-message"] ?? "")];
         });
-        stream.on("data", (c: Buffer) => chunks.push(c));
+        stream.on("data", (c: Buffer) => messages.push(...reader.push(c)));
         stream.on("error", reject);
         stream.on("end", () => {
           if (status !== "0") return reject(new Error(`grpc-status ${status ?? "missing"}: ${decodeURIComponent(statusMessage ?? "")}`));
-          const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-          resolve(body.subarray(5, 5 + body.readUInt32BE(1)));
+          if (messages.length !== 1) return reject(new Error(`expected one response message, got ${messages.length}`));
+          resolve(messages[0]!);
         });
-        stream.end(grpcFrame(message));
+        stream.end(frameMessage(message));
       });
     },
     close() {
