@@ -19,6 +19,39 @@ export function metadataFromQuery(req: Request): Record<string, string> {
   return out;
 }
 
+/** Whether a request announces a body (a length other than 0, or chunked). */
+export function hasBody(req: Request): boolean {
+  const len = req.headers["content-length"];
+  return (len !== undefined && len !== "0") || req.headers["transfer-encoding"] !== undefined;
+}
+
+/**
+ * Reads a request body whole, as the bytes that came (not decompressed or
+ * decoded: like Dapr, the sidecar hands bodies on as they are), rejecting
+ * with 413 past `limit` bytes. Already read (by the server): that body.
+ */
+export function readBody(req: Request, limit: number): Promise<Buffer> {
+  if (Buffer.isBuffer(req.body)) return Promise.resolve(req.body);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        // Discard the rest instead of cutting the socket: the caller must get to read the 413.
+        req.removeAllListeners("data");
+        req.resume();
+        reject(Errors.bodyTooLarge(limit));
+        return;
+      }
+      chunks.push(c);
+    });
+    // One chunk (a small body usually arrives whole) is handed on as is, not copied.
+    req.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    req.on("error", reject);
+  });
+}
+
 /** The raw body as a Buffer (the server reads every body raw, up to --max-body-size). */
 export function rawBody(req: Request): Buffer {
   return Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);

@@ -3,7 +3,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import { Errors } from "../../errors/catalog.js";
 import type { Logger } from "../../log/logger.js";
-import { sendError } from "./http-helpers.js";
+import { hasBody, readBody, sendError } from "./http-helpers.js";
 import { httpMetrics } from "./http-metrics.js";
 import { registerNotImplementedHttp } from "./not-implemented-routes.js";
 import { createPrefixRouter } from "./prefix-router.js";
@@ -41,8 +41,16 @@ export function buildHttpApi(opts: HttpApiOptions): express.Express {
   }
   if (opts.apiToken) app.use(apiTokenCheck(opts.apiToken));
 
-  const raw = express.raw({ type: () => true, limit: opts.maxBodySize });
-  app.use((req, res, next) => (opts.streamed?.(req) ? next() : raw(req, res, next)));
+  // Every body is read whole as bytes, up to --max-body-size, and handed on as it came: not
+  // decompressed (body-parser's raw() inflated gzip and refused other encodings with 415; Dapr,
+  // like Go's net/http, passes bodies through). The same reader as non-streamed invocation.
+  app.use((req, res, next) => {
+    if (opts.streamed?.(req) || !hasBody(req)) return next();
+    readBody(req, opts.maxBodySize).then((body) => {
+      req.body = body;
+      next();
+    }, (err: unknown) => sendError(res, err));
+  });
 
   const { router, handle } = createPrefixRouter();
   for (const add of opts.routes) add(router);
@@ -56,7 +64,6 @@ export function buildHttpApi(opts: HttpApiOptions): express.Express {
   });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number; message?: string };
-    if (e.type === "entity.too.large") return sendError(res, Errors.bodyTooLarge(opts.maxBodySize));
     if (e.status === 400) return sendError(res, Errors.malformedRequest(e.message ?? "bad request"));
     opts.logger.error("unhandled HTTP error", { error: e.message });
     sendError(res, err);

@@ -6,7 +6,7 @@
 import { pipeline } from "node:stream/promises";
 import type { Request, Response, Router } from "express";
 import { Errors } from "../../errors/catalog.js";
-import { sendError } from "../../api/http/http-helpers.js";
+import { hasBody, readBody, sendError } from "../../api/http/http-helpers.js";
 import { STREAM_CHUNK_BYTES } from "./stream-payloads.js";
 import { forwardableHeaders, type InvokeCore, type InvokeStreamResponse, type InvokeResponse } from "./invoke-core.js";
 
@@ -85,11 +85,6 @@ function queryOf(url: string): string {
 }
 
 /** A request has a body when it announces one (HTTP/1.1: a non-zero length, or chunked). */
-function hasBody(req: Request): boolean {
-  const len = req.headers["content-length"];
-  return (len !== undefined && len !== "0") || req.headers["transfer-encoding"] !== undefined;
-}
-
 // Framing and hop-by-hop headers of the callee's answer: this hop sets its own.
 const notForwarded = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);
 
@@ -109,26 +104,4 @@ function writeHead(res: Response, r: { status: number; headers: Record<string, s
 function writeResponse(res: Response, r: InvokeResponse): void {
   writeHead(res, r);
   res.end(r.body);
-}
-
-function readBody(req: Request, limit: number): Promise<Buffer> {
-  if (Buffer.isBuffer(req.body)) return Promise.resolve(req.body);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        // Discard the rest instead of cutting the socket: the caller must get to read the 413.
-        req.removeAllListeners("data");
-        req.resume();
-        reject(Errors.bodyTooLarge(limit));
-        return;
-      }
-      chunks.push(c);
-    });
-    // One chunk (a small body usually arrives whole) is handed on as is, not copied.
-    req.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    req.on("error", reject);
-  });
 }
