@@ -19,6 +19,7 @@ import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { daprService } from "../sidecar/api/grpc/protos.js";
+import { announceToParent } from "./child-server.js";
 
 /** Release a lock only while the caller still owns it: 1 released, -1 no such lock, -2 someone else's. */
 export const LOCK_RELEASE_LUA =
@@ -120,9 +121,7 @@ async function serve(redisAddress: string | undefined): Promise<void> {
   await new Promise<void>((r) => httpServer.listen(0, "127.0.0.1", r));
   const addr = httpServer.address();
   if (!addr || typeof addr === "string") throw new Error("floor server: no HTTP port");
-  process.send!({ grpc: grpcPort, http: addr.port });
-  // The parent going away (even killed) closes the IPC channel: do not outlive it.
-  process.on("disconnect", () => process.exit(0));
+  announceToParent({ grpc: grpcPort, http: addr.port });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === SERVE_ARG) {

@@ -12,11 +12,11 @@
 // What this chain adds over calling the app directly is what any pair of Node
 // processes pays on this machine for two extra hops (wake-ups, parsing, copies);
 // the difference between it and the sidecars is the sidecars' own work.
-import { fork, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { sidecarNodeOptions, tuneOldGeneration } from "../cli/sidecar-heap.js";
 import { Pool } from "../sidecar/app-channel/undici-pool.js";
+import { announceToParent, forkServer, type ChildServer } from "./child-server.js";
 
 export interface ProxyChainFloor {
   /** The port of the first relay: call it as you would call the app. */
@@ -25,33 +25,24 @@ export interface ProxyChainFloor {
   close(): Promise<void>;
 }
 
-async function startRelay(targetPort: number): Promise<{ child: ChildProcess; port: number; exited: Promise<void> }> {
-  const child = fork(fileURLToPath(import.meta.url), ["serve-relay", String(targetPort)], {
-    stdio: ["ignore", "ignore", "inherit", "ipc"],
-    env: { ...process.env, NODE_OPTIONS: sidecarNodeOptions(process.env.NODE_OPTIONS) },
-  });
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once("message", (m) => resolve((m as { port: number }).port));
-    child.once("exit", (code) => reject(new Error(`relay exited (${code}) before listening`)));
-  });
-  return { child, port, exited };
+/** A relay in its own process, with the sidecar's NODE_OPTIONS, forwarding to `targetPort`. */
+function startRelay(targetPort: number): Promise<ChildServer<{ port: number }>> {
+  return forkServer(fileURLToPath(import.meta.url), ["serve-relay", String(targetPort)],
+    { ...process.env, NODE_OPTIONS: sidecarNodeOptions(process.env.NODE_OPTIONS) });
 }
 
 /** Two relays in child processes in front of the app at `appPort`. */
 export async function startProxyChainFloor(appPort: number): Promise<ProxyChainFloor> {
   const second = await startRelay(appPort);
-  const first = await startRelay(second.port).catch(async (err) => {
-    second.child.kill("SIGTERM");
-    await second.exited;
+  const first = await startRelay(second.info.port).catch(async (err) => {
+    await second.stop();
     throw err;
   });
   return {
-    port: first.port,
+    port: first.info.port,
     pids: [first.child.pid!, second.child.pid!],
     async close() {
-      for (const r of [first, second]) r.child.kill("SIGTERM");
-      await Promise.all([first.exited, second.exited]);
+      await Promise.all([first.stop(), second.stop()]);
     },
   };
 }
@@ -80,9 +71,7 @@ async function serveRelay(targetPort: number): Promise<void> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const addr = server.address();
   if (!addr || typeof addr === "string") throw new Error("relay: no port");
-  process.send!({ port: addr.port });
-  // The parent going away (even killed) closes the IPC channel: do not outlive it.
-  process.on("disconnect", () => process.exit(0));
+  announceToParent({ port: addr.port });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === "serve-relay") {

@@ -13,10 +13,10 @@
 //    that GET alone 0.10 ms), so the no-op floor understates what any Node
 //    proxy adds; the sidecar's own share is what it adds over this floor.
 import * as grpc from "@grpc/grpc-js";
-import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Agent, request } from "undici";
+import { forkServer } from "./child-server.js";
 import { grpcConnections } from "./grpc-connections.js";
 import { floorService, SERVE_ARG } from "./floor-server.js";
 
@@ -56,12 +56,8 @@ export async function startTransportFloor(connections: number, o: FloorOptions =
   // floor-server.js beside this file in dist/bench, floor-server.ts under tsx.
   const serverPath = fileURLToPath(new URL(`./floor-server${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
   const args = [SERVE_ARG, ...(o.redis ? [`${o.redis.host}:${o.redis.port}`] : [])];
-  const child: ChildProcess = fork(serverPath, args, { stdio: ["ignore", "ignore", "inherit", "ipc"] });
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  const ports = await new Promise<{ grpc: number; http: number }>((resolve, reject) => {
-    child.once("message", (m) => resolve(m as { grpc: number; http: number }));
-    child.once("exit", (code) => reject(new Error(`floor server exited (${code}) before listening`)));
-  });
+  const server = await forkServer<{ grpc: number; http: number }>(serverPath, args);
+  const ports = server.info;
   const Client = grpc.makeGenericClientConstructor(floorService, "Floor");
   const clients = grpcConnections((a, c, opts) => new Client(a, c, opts) as grpc.Client & Record<string, any>, `127.0.0.1:${ports.grpc}`, connections);
   const agent = new Agent({ connections, pipelining: 1 });
@@ -94,8 +90,7 @@ export async function startTransportFloor(connections: number, o: FloorOptions =
     async close() {
       clients.close();
       await agent.close();
-      child.kill("SIGTERM");
-      await exited;
+      await server.stop();
     },
   };
 }
