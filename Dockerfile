@@ -18,6 +18,7 @@ COPY sidecar ./sidecar
 COPY operator ./operator
 COPY injector ./injector
 COPY crds ./crds
+COPY tools ./tools
 # Only the runtime's sources: tests, benchmarks and the demo stay out of the image.
 # Then the CLI as shipped, bundled (Makefile: bundle) while esbuild, a dev dependency, is here.
 RUN printf '{"extends":"./tsconfig.build.json","include":["cli","sidecar","operator","injector"],"exclude":["node_modules","dist","**/*.test.ts"]}' > tsconfig.image.json \

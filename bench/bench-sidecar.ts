@@ -19,7 +19,8 @@ function findRepoRoot(): string {
   return dir;
 }
 
-export const benchCliPath = path.join(findRepoRoot(), "dist/bundle/main.js");
+// BENCH_CLI=<path to another build's dist/bundle/main.js> runs that build instead (A/B comparisons).
+export const benchCliPath = process.env.BENCH_CLI ?? path.join(findRepoRoot(), "dist/bundle/main.js");
 
 export interface BenchSidecar {
   proc: ChildProcess;

@@ -2,6 +2,7 @@
 // (draining in-flight requests) with exit code 0; a fatal start-up error
 // (e.g. a component that fails without ignoreErrors) exits 1 naming the cause.
 import { parseSidecarFlags } from "../sidecar/runtime/flags.js";
+import { loadDeferredModules } from "../sidecar/runtime/deferred-modules.js";
 import { holdYoungGenerationWhileStarting, tuneOldGeneration } from "./sidecar-heap.js";
 
 export async function main(argv: string[]): Promise<number> {
@@ -31,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     // Serving (or failed): the young generation may grow again.
     await sidecar.start().finally(releaseYoungGeneration);
+    // Serving: now load what start-up deferred (see deferred-modules.ts), before requests need it.
+    setImmediate(loadDeferredModules);
   } catch (err) {
     // Asked to stop while still starting (e.g. waiting for the API server): a clean exit.
     if (stopRequested) return finished;

@@ -156,7 +156,9 @@ describe("Dockerfile", () => {
     expect(copies(1, true).some((c) => c.sources.includes("/src/dist") && c.dest === "./dist")).toBe(true);
     expect(dockerfile.some((i) => i.op === "RUN" && i.stage === 0 && /make bundle[\s\S]*npm prune/.test(i.args))).toBe(true);
     expect(copies(0, false).some((c) => c.sources.includes("Makefile"))).toBe(true);
-    expect(readFileSync(path.join(repoRoot, "Makefile"), "utf8")).toMatch(/--outdir=dist\/bundle[\s\S]*chmod \+x dist\/bundle\/main\.js/);
+    expect(readFileSync(path.join(repoRoot, "Makefile"), "utf8")).toMatch(/tools\/build-bundle\.ts[\s\S]*chmod \+x dist\/bundle\/main\.js/);
+    expect(readFileSync(path.join(repoRoot, "tools/build-bundle.ts"), "utf8")).toMatch(/"dist\/bundle"/);
+    expect(copies(0, false).some((c) => c.sources.includes("tools"))).toBe(true);
     expect(readFileSync(path.join(repoRoot, "cli/main.ts"), "utf8").startsWith("#!/usr/bin/env node")).toBe(true);
     expect(existsSync(path.join(repoRoot, pkg.bin["dapr-ts"])), "make build produced the entry point").toBe(true);
 
