@@ -3,6 +3,7 @@
 // Resolves with the exit code: 0 after SIGTERM/SIGINT, 1 on bad flags or a
 // failed start.
 import { listenForStop } from "../cli/stop-signal.js";
+import { loadDeferredModules } from "../sidecar/runtime/deferred-modules.js";
 import { readFileSync } from "node:fs";
 import { Logger } from "../sidecar/log/logger.js";
 import { injectorUsage, parseInjectorConfig, type InjectorConfig } from "./config.js";
@@ -64,6 +65,8 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
       metricsPort: cfg.metricsPort,
     });
     hooks.onReady?.(server);
+    // Serving: load what the bundle deferred at start-up, so the first review does not wait for it.
+    setImmediate(loadDeferredModules);
     await stopped;
     logger.info("sidecar injector shutting down");
     return 0;

@@ -2,6 +2,7 @@
 // informers, controllers and leader election. Resolves with the exit code: 0
 // after SIGTERM/SIGINT (or the hooks' signal), 1 on bad flags or a failed start.
 import { listenForStop } from "../cli/stop-signal.js";
+import { loadDeferredModules } from "../sidecar/runtime/deferred-modules.js";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Logger } from "../sidecar/log/logger.js";
 import { operatorUsage, parseOperatorConfig, type OperatorConfig } from "./config.js";
@@ -83,6 +84,8 @@ export async function main(argv: string[], hooks: OperatorMainHooks = {}): Promi
     }
     logger.info("operator started", { namespace: cfg.namespace, identity: cfg.identity, leaderElection: cfg.leaderElection, healthzPort, metricsPort });
     hooks.onReady?.({ operator, healthzPort, metricsPort });
+    // Serving: load what the bundle deferred at start-up, so the first request does not wait for it.
+    setImmediate(loadDeferredModules);
     await stopped;
     logger.info("operator shutting down");
     return 0;

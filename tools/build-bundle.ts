@@ -18,8 +18,8 @@
 // 200 KB database) when it is first imported, ~35 ms of a sidecar's start,
 // though none of them is needed to answer the first request. Each import of
 // them is bundled as a shim that loads the real module on first use; the
-// sidecar loads them all right after it serves (loadDeferredModules), so no
-// request pays for it. A shim forwards exactly the names the module exports
+// sidecar, injector and operator load them all right after they serve
+// (loadDeferredModules), so no request pays for it. A shim forwards exactly the names the module exports
 // (checked by build-bundle.test.ts against the installed versions).
 import { build, type Plugin } from "esbuild";
 import { readFileSync } from "node:fs";

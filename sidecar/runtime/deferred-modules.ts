@@ -1,6 +1,7 @@
 // Loads the modules the shipped bundle defers at start-up (tools/build-bundle.ts):
-// called once the sidecar serves, so the first request that needs one (a
-// response's Content-Type through mime-types, say) does not pay for loading it.
+// called once a process serves (sidecar, injector, operator), so the first
+// request that needs one (a response's Content-Type through mime-types, say)
+// does not pay for loading it.
 // Run from source (tests, tsx) nothing is deferred and this does nothing.
 
 /** Same key as DEFERRED_MODULES_KEY in tools/build-bundle.ts, where the shims register. */
