@@ -1,7 +1,7 @@
 import express from "express";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createPrefixRouter, prefixKey } from "./prefix-router.js";
 
 describe("prefixKey", () => {
@@ -51,5 +51,33 @@ describe("createPrefixRouter", () => {
     expect(await get("/v1.0/state/passes")).toBe("404 fallback");
     expect(await get("/v1.0/nothing/here")).toBe("404 fallback");
     expect(await get("/v1.0/state/s/k", "PATCH")).toBe("404 fallback");
+  });
+});
+
+describe("createPrefixRouter's compiling on demand", () => {
+  it("builds a prefix's express Router on its first request, and takes routes added after it", async () => {
+    const routerSpy = vi.spyOn(express, "Router");
+    const app = express();
+    const { router, handle } = createPrefixRouter();
+    router.get("/v1.0/state/:store/:key", (_req, res) => { res.send("state"); });
+    router.get("/v1.0/metadata", (_req, res) => { res.send("metadata"); });
+    router.get("/:version/custom", (_req, res) => { res.send("custom"); });
+    app.use(handle);
+    const server = http.createServer(app);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      expect(routerSpy).not.toHaveBeenCalled();
+      expect(await (await fetch(`${base}/v1.0/state/s/k`)).text()).toBe("state");
+      // The state prefix's router, and the catch-all one (tried when no prefix route answers) is still not built.
+      expect(routerSpy).toHaveBeenCalledTimes(1);
+      router.get("/v1.0/state/:store/:key/extra", (_req, res) => { res.send("added later"); });
+      expect(await (await fetch(`${base}/v1.0/state/s/k/extra`)).text()).toBe("added later");
+      expect(await (await fetch(`${base}/v2/custom`)).text()).toBe("custom");
+      expect(routerSpy).toHaveBeenCalledTimes(2);
+    } finally {
+      routerSpy.mockRestore();
+      server.close();
+    }
   });
 });
