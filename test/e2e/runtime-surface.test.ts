@@ -95,6 +95,9 @@ describe("metadata, health and metrics on a running sidecar", () => {
     const wrongApp = await sidecar.http("/v1.0/healthz?appid=someone-else");
     expect(wrongApp.status).toBe(500);
     expect(((await wrongApp.json()) as any).errorCode).toBe("ERR_HEALTH_APPID_NOT_MATCH");
+    // The first value counts, as Go's Query().Get reads it.
+    expect((await sidecar.http(`/v1.0/healthz?appid=${sidecar.appId}&appid=someone-else`)).status).toBe(204);
+    expect((await sidecar.http(`/v1.0/healthz?appid=someone-else&appid=${sidecar.appId}`)).status).toBe(500);
   });
 
   it("serves Dapr's HTTP, gRPC and state metrics on the metrics port", async () => {

@@ -14,8 +14,11 @@ export interface Readiness {
 
 export function registerHealthHttp(router: Router, r: Readiness): void {
   router.get("/v1.0/healthz", route((req, res) => {
-    const appid = req.query["appid"];
-    if (typeof appid === "string" && appid !== r.appId) return sendError(res, Errors.healthAppIdNotMatch());
+    // Probes come often and seldom carry a query: read the one parameter as Go's Query().Get
+    // does (the first value), without the query parser (which also loads qs on a first call).
+    const q = req.url.indexOf("?");
+    const appid = q < 0 ? null : new URLSearchParams(req.url.slice(q + 1)).get("appid");
+    if (appid !== null && appid !== r.appId) return sendError(res, Errors.healthAppIdNotMatch());
     const why = r.notReadyReason();
     if (why) return sendError(res, Errors.healthNotReady(why));
     res.status(204).end();
