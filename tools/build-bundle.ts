@@ -19,8 +19,9 @@
 // though none of them is needed to answer the first request. Each import of
 // them is bundled as a shim that loads the real module on first use; the
 // sidecar, injector and operator load them all right after they serve
-// (loadDeferredModules), so no request pays for it. A shim forwards exactly the names the module exports
-// (checked by build-bundle.test.ts against the installed versions).
+// (loadDeferredModules), so no request pays for it. A shim forwards exactly
+// the names the module exports (checked by build-bundle.test.ts against the
+// installed versions).
 import { build, type Plugin } from "esbuild";
 import { readFileSync } from "node:fs";
 import path from "node:path";

@@ -69,7 +69,7 @@ describe("createPrefixRouter's compiling on demand", () => {
     try {
       expect(routerSpy).not.toHaveBeenCalled();
       expect(await (await fetch(`${base}/v1.0/state/s/k`)).text()).toBe("state");
-      // The state prefix's router, and the catch-all one (tried when no prefix route answers) is still not built.
+      // Only the state prefix's router: the catch-all one (tried when no prefix route answers) is not built yet.
       expect(routerSpy).toHaveBeenCalledTimes(1);
       router.get("/v1.0/state/:store/:key/extra", (_req, res) => { res.send("added later"); });
       expect(await (await fetch(`${base}/v1.0/state/s/k/extra`)).text()).toBe("added later");
