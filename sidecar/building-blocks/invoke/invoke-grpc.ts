@@ -1,5 +1,5 @@
 // gRPC adapters of service invocation: the Dapr service's InvokeService RPC
-// (app -> its sidecar) and the internal CallLocal RPC (sidecar -> sidecar).
+// (app -> its sidecar) and the internal CallLocal / CallLocalStream RPCs (sidecar -> sidecar).
 import * as grpc from "@grpc/grpc-js";
 import { DaprError } from "../../errors/catalog.js";
 import { unary, type GrpcHandlers } from "../../api/grpc/grpc-helpers.js";
@@ -24,11 +24,9 @@ function verbOf(m: ProtoInvokeRequest): string {
 
 /**
  * A call whose request and answer are whole messages (InvokeService). Where the
- * target's policy never replays the call, it goes over CallLocalStream as HTTP
- * invocation does: the sidecar-to-sidecar path with the hand-written codec,
- * served off the HTTP/2 stream at the callee (CallLocal, with protobufjs and
- * grpc-js's call machinery on both sides, cost ~25% more CPU per call). A
- * policy with retries keeps CallLocal, which replays the whole request.
+ * target's policy never replays the call, a large body streams in chunks as
+ * HTTP invocation's does; a policy with retries goes through core.invoke(),
+ * which sends the whole request in one message and replays it.
  */
 async function invokeWhole(core: InvokeCore, req: InvokeRequest): Promise<InvokeResponse> {
   if (!core.canStream(req.targetAppId, req.method)) return core.invoke(req);
