@@ -9,8 +9,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as grpc from "@grpc/grpc-js";
 import { daprProto, lookup } from "../../sidecar/api/grpc/protos.js";
+import { InternalClients, toListMap } from "../../sidecar/building-blocks/invoke/internal-client.js";
 import { startSidecar, type SidecarProcess } from "../support/sidecar-process.js";
-import { uniqueName } from "../support/services.js";
+import { freePort, uniqueName } from "../support/services.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
 
 const quiet = { level: 0 as never };
@@ -33,6 +34,7 @@ describe("service invocation between two sidecars", () => {
   let calleeSidecar: SidecarProcess;
   let callerSidecar: SidecarProcess;
   const calleeId = uniqueName("inventory");
+  let calleeInternalPort: number;
 
   beforeAll(async () => {
     // Both sidecars share one data home: that is how they find each other on one machine.
@@ -56,7 +58,12 @@ spec:
       "GET /items/a%2Fb": () => ({ body: { encoded: true } }),
       "/echo-bytes": (r) => ({ body: r.body, headers: { "content-type": "application/octet-stream" } }),
     });
-    calleeSidecar = await startSidecar({ appId: calleeId, args: ["--app-port", String(callee.port), "--config", config], env: { DAPR_TS_HOME: home } });
+    calleeInternalPort = await freePort();
+    calleeSidecar = await startSidecar({
+      appId: calleeId,
+      args: ["--app-port", String(callee.port), "--config", config, "--dapr-internal-grpc-port", String(calleeInternalPort)],
+      env: { DAPR_TS_HOME: home },
+    });
     callerSidecar = await startSidecar({ appId: "orders", env: { DAPR_TS_HOME: home } });
   });
   afterAll(async () => {
@@ -172,6 +179,31 @@ spec:
       expect(callee.seen.length).toBe(before);
     } finally {
       await blocked.stop();
+    }
+  });
+
+  // dapr-ts sidecars call each other over CallLocalStream; a daprd caller may send unary CallLocal.
+  it("serves unary CallLocal on the internal port, with the callee's access control", async () => {
+    const clients = new InternalClients();
+    type Answer = { status: { code: number }; message: { data: { value: Buffer } | null; content_type: string } | null };
+    const callLocal = (caller: string) => clients.unary<Answer>(`127.0.0.1:${calleeInternalPort}`, "CallLocal", {
+      ver: "V1",
+      metadata: toListMap({ "dapr-caller-app-id": caller, "dapr-caller-namespace": "default", "content-type": "application/json" }),
+      message: {
+        method: "check-stock", data: { type_url: "", value: Buffer.from('{"sku":"a-1"}') }, content_type: "application/json",
+        http_extension: { verb: "POST", querystring: "" },
+      },
+    });
+    try {
+      const ok = await callLocal("orders");
+      expect(ok.status.code).toBe(200);
+      expect(JSON.parse(ok.message!.data!.value.toString())).toEqual({ available: true, echo: { sku: "a-1" } });
+      const before = callee.seen.length;
+      const denied = await callLocal("blocked-caller");
+      expect(denied.status.code).toBe(403);
+      expect(callee.seen.length).toBe(before);
+    } finally {
+      clients.close();
     }
   });
 });
