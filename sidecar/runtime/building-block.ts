@@ -7,6 +7,7 @@ import type { AppChannel } from "../app-channel/app-channel.js";
 import type { ExtraService } from "../api/grpc/grpc-server.js";
 import type { GrpcHandlers } from "../api/grpc/grpc-helpers.js";
 import type { UnknownMethodHandler } from "../api/grpc/unknown-methods.js";
+import type { Http1Handler } from "../api/grpc/internal-http1.js";
 import type { MetadataCore } from "../building-blocks/metadata/metadata-core.js";
 import type { PubSubCore } from "../building-blocks/pubsub/pubsub-core.js";
 import type { StateCore } from "../building-blocks/state/state-core.js";
@@ -47,6 +48,11 @@ export interface BuildingBlock {
   grpcUnknownMethods?: UnknownMethodHandler;
   /** Serves internal-port calls to methods no service there has (proxied calls for this sidecar's app). */
   internalGrpcUnknownMethods?: UnknownMethodHandler;
+  /**
+   * Serves requests that reach the internal port over HTTP/1.1 (from other dapr-ts sidecars,
+   * api/grpc/internal-http1.ts); `accepted` is called once the port takes them.
+   */
+  internalHttp1?: { handler: Http1Handler; accepted(): void };
   /** Answers HTTP requests no route matched (service invocation's proxy mode). */
   httpFallback?(req: import("express").Request, res: import("express").Response): void;
   /** Called once every port is bound (before the app is reachable). */

@@ -40,6 +40,12 @@ export interface SidecarOptions {
   placementHostAddress?: string;
   /** Kubernetes mode: do not add the built-in `kubernetes` secret store. */
   disableBuiltinK8sSecretStore: boolean;
+  /**
+   * Invocations between dapr-ts sidecars may travel over HTTP/1.1 on the internal port
+   * (building-blocks/invoke/call-local-http1-wire.ts). On by default; env DAPR_TS_INTERNAL_HTTP1=false
+   * keeps this sidecar to gRPC both ways, as a Dapr sidecar speaks.
+   */
+  internalHttp1: boolean;
 }
 
 /** Parses Kubernetes-style quantities as daprd does for --max-body-size: "4Mi", "512Ki", "1G", "1048576". */
@@ -74,12 +80,17 @@ const trueWords = ["1", "t", "true"];
 const falseWords = ["0", "f", "false"];
 
 function bool(name: string, v: string | boolean | undefined, dflt: boolean): boolean {
+  return readBool(`--${name}`, v, dflt);
+}
+
+/** `label` names the flag or environment variable in the error. */
+function readBool(label: string, v: string | boolean | undefined, dflt: boolean): boolean {
   if (v === undefined) return dflt;
   if (typeof v === "boolean") return v;
   const w = v.toLowerCase();
   if (trueWords.includes(w)) return true;
   if (falseWords.includes(w)) return false;
-  throw new Error(`--${name}: invalid boolean '${v}': expected true or false`);
+  throw new Error(`${label}: invalid boolean '${v}': expected true or false`);
 }
 
 const stringFlags = [
@@ -154,5 +165,6 @@ export function parseSidecarFlags(argv: string[], env: NodeJS.ProcessEnv = proce
     podName: env.POD_NAME,
     placementHostAddress: s("placement-host-address") || undefined,
     disableBuiltinK8sSecretStore: bool("disable-builtin-k8s-secret-store", s("disable-builtin-k8s-secret-store"), false),
+    internalHttp1: readBool("DAPR_TS_INTERNAL_HTTP1", env.DAPR_TS_INTERNAL_HTTP1 || undefined, true),
   };
 }

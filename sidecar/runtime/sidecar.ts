@@ -14,6 +14,7 @@ import { loadConfiguration } from "../resources/configuration-loader.js";
 import { buildHttpApi } from "../api/http/http-server.js";
 import { bindGrpc, buildGrpcApi } from "../api/grpc/grpc-server.js";
 import { buildInternalGrpc } from "../api/grpc/internal-server.js";
+import { acceptHttp1, type Http1Connections } from "../api/grpc/internal-http1.js";
 import { StateCore } from "../building-blocks/state/state-core.js";
 import { PubSubCore } from "../building-blocks/pubsub/pubsub-core.js";
 import { MetadataCore } from "../building-blocks/metadata/metadata-core.js";
@@ -56,6 +57,7 @@ export class Sidecar {
   private http: Listening[] = [];
   private grpcServer?: grpc.Server;
   private internalServer?: grpc.Server;
+  private internalHttp1?: Http1Connections;
   private blocks: BuildingBlock[] = [];
   private componentsReady = false;
   private appReady = false;
@@ -139,7 +141,8 @@ export class Sidecar {
         force.unref();
         server.tryShutdown(() => { clearTimeout(force); resolve(); });
       }));
-      await Promise.all([...this.http.map((l) => closeGracefully(l.server, graceMs)), ...grpcDone]);
+      const internalHttp1Done = this.internalHttp1?.close(graceMs);
+      await Promise.all([...this.http.map((l) => closeGracefully(l.server, graceMs)), ...grpcDone, internalHttp1Done]);
       await this.appChannel?.close();
       await this.hub.closeAll();
       this.logger.info("shutdown complete");
@@ -194,6 +197,12 @@ export class Sidecar {
       Object.assign({}, ...this.blocks.map((b) => b.internalGrpc ?? {})),
       this.blocks.find((b) => b.internalGrpcUnknownMethods)?.internalGrpcUnknownMethods,
     );
+    const http1 = this.blocks.find((b) => b.internalHttp1)?.internalHttp1;
+    if (http1) {
+      this.internalHttp1 = acceptHttp1(this.internalServer, http1.handler);
+      if (this.internalHttp1) http1.accepted();
+      else this.logger.warn("the internal port serves gRPC only: the installed grpc-js lacks the hook HTTP/1.1 beside it relies on");
+    }
     // DAPR_HOST_IP is the address other machines reach this sidecar on (several-machine name resolution).
     const internalHost = o.mode === "kubernetes" ? "0.0.0.0" : process.env.DAPR_HOST_IP || o.listenAddresses[0]!;
     this.ports.internal = await bindGrpc(this.internalServer, `${internalHost}:${o.daprInternalGrpcPort}`);

@@ -28,7 +28,13 @@ function rawGet(port: number, path: string): Promise<{ status: number; body: str
   });
 }
 
-describe("service invocation between two sidecars", () => {
+// Between two dapr-ts sidecars a call goes over HTTP/1.1 once the callee has said it takes it
+// (call-local-http1-wire.ts); with DAPR_TS_INTERNAL_HTTP1=false both speak gRPC only, as Dapr's
+// sidecars do. Every test runs both ways.
+describe.each([
+  ["HTTP/1.1 between the sidecars", {}],
+  ["gRPC between the sidecars", { DAPR_TS_INTERNAL_HTTP1: "false" }],
+] as const)("service invocation between two sidecars (%s)", (_, transportEnv) => {
   let home: string;
   let callee: TestApp;
   let calleeSidecar: SidecarProcess;
@@ -62,9 +68,9 @@ spec:
     calleeSidecar = await startSidecar({
       appId: calleeId,
       args: ["--app-port", String(callee.port), "--config", config, "--dapr-internal-grpc-port", String(calleeInternalPort)],
-      env: { DAPR_TS_HOME: home },
+      env: { DAPR_TS_HOME: home, ...transportEnv },
     });
-    callerSidecar = await startSidecar({ appId: "orders", env: { DAPR_TS_HOME: home } });
+    callerSidecar = await startSidecar({ appId: "orders", env: { DAPR_TS_HOME: home, ...transportEnv } });
   });
   afterAll(async () => {
     await callerSidecar?.stop();
@@ -171,11 +177,15 @@ spec:
   });
 
   it("answers 403 when the callee's access control denies the caller, and the app sees nothing", async () => {
-    const blocked = await startSidecar({ appId: "blocked-caller", env: { DAPR_TS_HOME: home } });
+    const blocked = await startSidecar({ appId: "blocked-caller", env: { DAPR_TS_HOME: home, ...transportEnv } });
     try {
       const before = callee.seen.length;
-      const r = await blocked.http(`/v1.0/invoke/${calleeId}/method/check-stock`, { method: "POST", body: "{}" });
-      expect(r.status).toBe(403);
+      // Twice: the first call to a sidecar goes over gRPC, later ones over HTTP/1.1 where both take it.
+      for (let i = 0; i < 2; i++) {
+        const r = await blocked.http(`/v1.0/invoke/${calleeId}/method/check-stock`, { method: "POST", body: "{}" });
+        expect(r.status).toBe(403);
+        expect(((await r.json()) as { errorCode: string }).errorCode).toBe("ERR_DIRECT_INVOKE");
+      }
       expect(callee.seen.length).toBe(before);
     } finally {
       await blocked.stop();

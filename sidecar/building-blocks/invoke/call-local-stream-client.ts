@@ -9,12 +9,15 @@ import type { H2GrpcChannel } from "../../api/grpc/h2/grpc-channel.js";
 import { mayAbort } from "../../resiliency/index.js";
 import { decodeResponseMessage, encodeRequestFrame, type DecodedResponseMessage, type StreamRequestHead } from "./call-local-stream-codec.js";
 import { chunked, openBody } from "./stream-payloads.js";
+import { HTTP1_ADVERT_HEADER, HTTP1_ADVERT_VALUE } from "./call-local-http1-wire.js";
 
 export interface StreamedAnswer {
   status: number;
   headers: Record<string, string>;
   contentType: string;
   body: Readable | Buffer;
+  /** The callee said its port also takes HTTP/1.1 calls (call-local-http1-wire.ts). */
+  http1?: boolean;
 }
 
 const PATH = "/dapr.proto.internals.v1.ServiceInvocation/CallLocalStream";
@@ -52,7 +55,8 @@ export async function callLocalStream(channel: H2GrpcChannel, head: StreamReques
     const answer = first.payload ? await wholeOrStream(first.payload, next) : await openBody(undefined, iterate(next), false);
     // Whoever reads the answer stopped (or it ended): a finished call ignores this, a running one stops.
     if (!Buffer.isBuffer(answer)) answer.once("close", () => call.cancel());
-    return { status: r.status, headers: r.headers, contentType: r.contentType, body: answer };
+    const http1 = call.headers?.[HTTP1_ADVERT_HEADER] === HTTP1_ADVERT_VALUE;
+    return { status: r.status, headers: r.headers, contentType: r.contentType, body: answer, http1 };
   } catch (err) {
     call.cancel();
     throw err;

@@ -7,7 +7,12 @@ import { buildInternalGrpc } from "../../api/grpc/internal-server.js";
 import { rawHandlerOf, withRawHandler } from "../../api/grpc/unary-fast-path.js";
 import type { AppStreamResponse } from "../../app-channel/app-channel.js";
 import { Errors } from "../../errors/catalog.js";
-import { callLocalStream } from "./call-local-stream-client.js";
+import { acceptHttp1 } from "../../api/grpc/internal-http1.js";
+import { callLocalHttp1, http1PoolTo } from "./call-local-http1-client.js";
+import { serveCallLocalHttp1 } from "./call-local-http1-server.js";
+import { HTTP1_ADVERT_HEADER } from "./call-local-http1-wire.js";
+import { callLocalStream, type StreamedAnswer } from "./call-local-stream-client.js";
+import type { StreamRequestHead } from "./call-local-stream-codec.js";
 import { encodeRequestMessage } from "./call-local-stream-codec.js";
 import type { InboundStreamInvoke, InvokeCore } from "./invoke-core.js";
 import { invokeInternalHandlers } from "./invoke-grpc.js";
@@ -21,8 +26,11 @@ type App = (req: InboundStreamInvoke) => AppStreamResponse | Promise<AppStreamRe
 interface Running {
   port: number;
   channel: H2GrpcChannel;
+  /** One call as the transport under test makes it. */
+  call(head: StreamRequestHead, body: AsyncIterable<Buffer> | Buffer | undefined, signal: AbortSignal): Promise<StreamedAnswer>;
   seen: InboundStreamInvoke[];
   grpcJsCalls: () => number;
+  core: { acceptsHttp1: boolean };
   close(): void;
 }
 
@@ -33,14 +41,16 @@ afterEach(() => {
 });
 
 /**
- * An internal server with invocation's own CallLocalStream handlers, over a
- * core whose app is `app`. "raw": as the sidecar builds it (the raw handler
- * wins); "grpc-js": the grpc-js registration alone. Both must behave the same.
+ * An internal server with invocation's own handlers, over a core whose app is
+ * `app`. "raw": CallLocalStream as the sidecar builds it (the raw handler
+ * wins); "grpc-js": the grpc-js registration alone; "http1": the same port
+ * taking the call over HTTP/1.1, as from another dapr-ts sidecar. All three
+ * must behave the same.
  */
-async function start(transport: "raw" | "grpc-js", app: App): Promise<Running> {
+async function start(transport: Transport, app: App): Promise<Running> {
   const seen: InboundStreamInvoke[] = [];
-  const core = { handleInboundStream: async (req: InboundStreamInvoke) => (seen.push(req), app(req)) } as unknown as InvokeCore;
-  const handlers = invokeInternalHandlers(core);
+  const core = { acceptsHttp1: false, handleInboundStream: async (req: InboundStreamInvoke) => (seen.push(req), app(req)) };
+  const handlers = invokeInternalHandlers(core as unknown as InvokeCore);
   const raw = rawHandlerOf(handlers["CallLocalStream"]);
   expect(raw).toBeDefined();
   let grpcJsCalls = 0;
@@ -48,15 +58,29 @@ async function start(transport: "raw" | "grpc-js", app: App): Promise<Running> {
     grpcJsCalls++;
     (handlers["CallLocalStream"] as (c: unknown) => void)(call);
   };
-  const server = buildInternalGrpc({ CallLocalStream: (transport === "raw" ? withRawHandler(grpcJs, raw!) : grpcJs) as never });
+  const server = buildInternalGrpc({ CallLocalStream: (transport === "grpc-js" ? grpcJs : withRawHandler(grpcJs, raw!)) as never });
+  const http1 = acceptHttp1(server, serveCallLocalHttp1(core as unknown as InvokeCore));
+  expect(http1).toBeDefined();
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
   );
   const channel = new H2GrpcChannel(`127.0.0.1:${port}`);
-  return { port, channel, seen, grpcJsCalls: () => grpcJsCalls, close: () => { channel.close(); server.forceShutdown(); } };
+  const pool = http1PoolTo("127.0.0.1", port);
+  return {
+    port, channel, seen, core, grpcJsCalls: () => grpcJsCalls,
+    call: (h, body, signal) => (transport === "http1" ? callLocalHttp1(pool, h, body, signal) : callLocalStream(channel, h, body, signal)),
+    close: () => {
+      channel.close();
+      void pool.destroy();
+      server.forceShutdown();
+      void http1!.close(0);
+    },
+  };
 }
 
-const head = (verb = "PUT") => ({ method: "orders/1", contentType: "text/plain", verb, query: "q=1", metadata: { "dapr-caller-app-id": "caller", "x-a": "1, 2" } });
+type Transport = "raw" | "grpc-js" | "http1";
+
+const head = (verb = "PUT"): StreamRequestHead => ({ method: "orders/1", contentType: "text/plain", verb, query: "q=1", metadata: { "dapr-caller-app-id": "caller", "x-a": "1, 2" } });
 
 async function readAll(body: Readable | Buffer): Promise<Buffer> {
   return Buffer.isBuffer(body) ? body : Buffer.concat(await body.toArray());
@@ -80,13 +104,13 @@ function endless(): { body: Readable; pulled: () => number } {
   return { body, pulled: () => pulled };
 }
 
-describe.each(["raw", "grpc-js"] as const)("CallLocalStream callee over %s", (transport) => {
+describe.each(["raw", "grpc-js", "http1"] as const)("invocation callee over %s", (transport) => {
   it("hands a small body to the app whole and answers in one message, without hop-by-hop headers", async () => {
     running = await start(transport, async () => ({
       status: 201, headers: { "content-length": "3", connection: "keep-alive", "x-b": "b" }, contentType: "text/plain",
       body: Readable.from([Buffer.from("ok:")]),
     }));
-    const answer = await callLocalStream(running.channel, head(), Buffer.from("hello"), new AbortController().signal);
+    const answer = await running.call(head(), Buffer.from("hello"), new AbortController().signal);
     expect(answer.status).toBe(201);
     expect(answer.headers).toEqual({ "content-length": "3", "x-b": "b" });
     expect(answer.contentType).toBe("text/plain");
@@ -96,7 +120,36 @@ describe.each(["raw", "grpc-js"] as const)("CallLocalStream callee over %s", (tr
     expect(req).toMatchObject({ method: "orders/1", verb: "PUT", query: "q=1", callerAppId: "caller", contentType: "text/plain" });
     expect(req.headers["x-a"]).toBe("1, 2");
     expect((req.body as Buffer).toString()).toBe("hello");
-    expect(running.grpcJsCalls()).toBe(transport === "raw" ? 0 : 1);
+    expect(running.grpcJsCalls()).toBe(transport === "grpc-js" ? 1 : 0);
+  });
+
+  it("passes method, query, verb, content type and headers through exactly as given", async () => {
+    running = await start(transport, async () => ({ status: 200, headers: {}, body: Readable.from([]) }));
+    const calls: StreamRequestHead[] = [
+      { method: "a%2Fb/c..d/%20x", contentType: "application/json", verb: "GET", query: "x=%20y&z=1&z=2", metadata: { "dapr-caller-app-id": "c", "content-type": "text/plain" } },
+      { method: "", contentType: "", verb: "DELETE", query: "", metadata: { "content-type": "text/plain", "x-empty": "" } },
+      { method: "m", contentType: "text/csv", verb: "POST", query: "", metadata: {} },
+    ];
+    for (const h of calls) await running.call(h, Buffer.from("b"), new AbortController().signal);
+    expect(running.seen.map((r) => [r.method, r.query, r.verb, r.contentType, r.headers, r.callerAppId])).toEqual([
+      ["a%2Fb/c..d/%20x", "x=%20y&z=1&z=2", "GET", "application/json", { "dapr-caller-app-id": "c", "content-type": "text/plain" }, "c"],
+      ["", "", "DELETE", undefined, { "content-type": "text/plain", "x-empty": "" }, undefined],
+      ["m", "", "POST", "text/csv", {}, undefined],
+    ]);
+  });
+
+  it("keeps the app's content-length on an answer that has no body (a HEAD), and passes a 204", async () => {
+    running = await start(transport, async (req) => ({
+      status: req.verb === "HEAD" ? 200 : 204, headers: req.verb === "HEAD" ? { "content-length": "100", "x-h": "1" } : ({} as Record<string, string>), contentType: undefined,
+      body: Readable.from([]),
+    }));
+    const headAnswer = await running.call(head("HEAD"), undefined, new AbortController().signal);
+    expect(headAnswer.status).toBe(200);
+    expect(headAnswer.headers).toEqual({ "content-length": "100", "x-h": "1" });
+    expect((await readAll(headAnswer.body)).length).toBe(0);
+    const empty = await running.call(head("DELETE"), undefined, new AbortController().signal);
+    expect(empty.status).toBe(204);
+    expect((await readAll(empty.body)).length).toBe(0);
   });
 
   it("streams large bodies both ways, in order", async () => {
@@ -107,7 +160,7 @@ describe.each(["raw", "grpc-js"] as const)("CallLocalStream callee over %s", (tr
     async function* pieces() {
       for (let off = 0; off < sent.length; off += 100_000) yield sent.subarray(off, off + 100_000);
     }
-    const answer = await callLocalStream(running.channel, head(), pieces(), new AbortController().signal);
+    const answer = await running.call(head(), pieces(), new AbortController().signal);
     expect(answer.status).toBe(200);
     const got = await readAll(answer.body);
     expect(got.length).toBe(sent.length);
@@ -119,11 +172,11 @@ describe.each(["raw", "grpc-js"] as const)("CallLocalStream callee over %s", (tr
       if (req.method === "denied") throw Errors.directInvokeDenied("not you");
       throw new Error("app channel broke");
     });
-    const denied = await callLocalStream(running.channel, { ...head(), method: "denied" }, undefined, new AbortController().signal);
+    const denied = await running.call({ ...head(), method: "denied" }, undefined, new AbortController().signal);
     expect(denied.status).toBe(403);
     expect(denied.contentType).toBe("application/json");
     expect(JSON.parse(denied.body.toString()).message).toContain("not you");
-    const failed = await callLocalStream(running.channel, head(), undefined, new AbortController().signal).catch((e) => e);
+    const failed = await running.call(head(), undefined, new AbortController().signal).catch((e) => e);
     expect(failed.code).toBe(grpc.status.INTERNAL);
     expect(failed.details).toContain("app channel broke");
   });
@@ -136,7 +189,7 @@ describe.each(["raw", "grpc-js"] as const)("CallLocalStream callee over %s", (tr
     });
     const source = endless();
     const ac = new AbortController();
-    void callLocalStream(running.channel, head(), source.body, ac.signal).catch(() => {});
+    void running.call(head(), source.body, ac.signal).catch(() => {});
     await until(() => appBody !== undefined);
     await new Promise((r) => setTimeout(r, 300));
     const pulled = source.pulled();
@@ -156,7 +209,7 @@ describe.each(["raw", "grpc-js"] as const)("CallLocalStream callee over %s", (tr
   it("stops reading the app's answer while the caller does not read it, and drops it when the caller goes", async () => {
     const source = endless();
     running = await start(transport, () => ({ status: 200, headers: {}, body: source.body }));
-    const answer = await callLocalStream(running.channel, head(), undefined, new AbortController().signal);
+    const answer = await running.call(head(), undefined, new AbortController().signal);
     const body = answer.body as Readable;
     await new Promise((r) => setTimeout(r, 300));
     const pulled = source.pulled();
@@ -168,6 +221,9 @@ describe.each(["raw", "grpc-js"] as const)("CallLocalStream callee over %s", (tr
     await until(() => source.body.destroyed);
   });
 
+});
+
+describe.each(["raw", "grpc-js"] as const)("CallLocalStream callee over %s", (transport) => {
   it("answers DEADLINE_EXCEEDED once grpc-timeout passes, INTERNAL to a malformed one, and to bytes that are no request", async () => {
     running = await start(transport, () => new Promise<never>(() => {}));
     const session = http2.connect(`http://127.0.0.1:${running.port}`);
@@ -200,3 +256,25 @@ function rawCall(session: http2.ClientHttp2Session, body: Buffer, extra: http2.O
     req.end(body);
   });
 }
+
+describe("HTTP/1.1 between dapr-ts sidecars", () => {
+  it("is offered on CallLocalStream answers once the port takes it, and not before", async () => {
+    running = await start("raw", async () => ({ status: 200, headers: {}, body: Readable.from([Buffer.from("x")]) }));
+    const before = await callLocalStream(running.channel, head(), undefined, new AbortController().signal);
+    expect(before.http1).toBe(false);
+    running.core.acceptsHttp1 = true;
+    const after = await callLocalStream(running.channel, head(), undefined, new AbortController().signal);
+    expect(after.http1).toBe(true);
+    expect(HTTP1_ADVERT_HEADER.startsWith("dapr-ts-")).toBe(true);
+  });
+
+  it("answers 404 to any other request on the port's HTTP/1.1 side, and keeps serving", async () => {
+    running = await start("http1", async () => ({ status: 200, headers: {}, body: Readable.from([Buffer.from("fine")]) }));
+    const base = `http://127.0.0.1:${running.port}`;
+    expect((await fetch(`${base}/v1.0/state/x`)).status).toBe(404);
+    expect((await fetch(`${base}/dapr-ts/invoke/m`, { method: "GET" })).status).toBe(404);
+    const ok = await running.call(head(), Buffer.from("b"), new AbortController().signal);
+    expect((await readAll(ok.body)).toString()).toBe("fine");
+    expect(running.seen).toHaveLength(1);
+  });
+});

@@ -4,18 +4,30 @@
 // (api/grpc/h2/): they are the hottest outbound hop. `get()` gives a grpc-js
 // client for everything else (e.g. proxying arbitrary gRPC methods).
 import * as grpc from "@grpc/grpc-js";
+import type { Pool } from "../../app-channel/undici-pool.js";
 import { H2GrpcChannel } from "../../api/grpc/h2/grpc-channel.js";
 import { daprProto, lookup, serviceByName } from "../../api/grpc/protos.js";
+import { http1PoolTo } from "./call-local-http1-client.js";
 
 const serviceName = "dapr.proto.internals.v1.ServiceInvocation";
 
 type Client = grpc.Client & Record<string, Function>;
 
+/** What this sidecar uses to reach one other sidecar's internal port. */
+export interface Peer {
+  readonly host: string;
+  readonly port: number;
+  /** gRPC, which every sidecar (Dapr's too) serves there. */
+  readonly h2: H2GrpcChannel;
+  /** HTTP/1.1, once that sidecar said it takes it (call-local-http1-wire.ts). */
+  http1: Pool | undefined;
+}
+
 export class InternalClients {
   private readonly clients = new Map<string, Client>();
   private readonly channels = new Map<string, H2GrpcChannel>();
-  /** The same channels by host, then port: a lookup per call without building the address string. */
-  private readonly byHost = new Map<string, Map<number, H2GrpcChannel>>();
+  /** Peers by host, then port: a lookup per call without building the address string. */
+  private readonly byHost = new Map<string, Map<number, Peer>>();
 
   /** The lean channel to the sidecar at `address` (host:port). */
   channel(address: string): H2GrpcChannel {
@@ -27,19 +39,34 @@ export class InternalClients {
     return c;
   }
 
-  /** channel(`${host}:${port}`), for the per-call path. */
-  channelTo(host: string, port: number): H2GrpcChannel {
+  /** The sidecar at host:port, for the per-call path (its gRPC channel is channel(`${host}:${port}`)). */
+  peerAt(host: string, port: number): Peer {
     let ports = this.byHost.get(host);
     if (!ports) {
       ports = new Map();
       this.byHost.set(host, ports);
     }
-    let c = ports.get(port);
-    if (!c) {
-      c = this.channel(`${host}:${port}`);
-      ports.set(port, c);
+    let p = ports.get(port);
+    if (!p) {
+      p = { host, port, h2: this.channel(`${host}:${port}`), http1: undefined };
+      ports.set(port, p);
     }
-    return c;
+    return p;
+  }
+
+  /** `peer` said it takes HTTP/1.1 calls. */
+  useHttp1(peer: Peer): void {
+    peer.http1 ??= http1PoolTo(peer.host, peer.port);
+  }
+
+  /**
+   * Back to gRPC for `peer` (its HTTP/1.1 side failed: another sidecar may answer there now), until it
+   * says again that it takes HTTP/1.1. Calls already on the old connections finish there.
+   */
+  forgetHttp1(peer: Peer): void {
+    const pool = peer.http1;
+    peer.http1 = undefined;
+    void pool?.close().catch(() => {});
   }
 
   get(address: string): Client {
@@ -68,6 +95,7 @@ export class InternalClients {
     this.clients.clear();
     for (const c of this.channels.values()) c.close();
     this.channels.clear();
+    for (const ports of this.byHost.values()) for (const p of ports.values()) void p.http1?.destroy().catch(() => {});
     this.byHost.clear();
   }
 }

@@ -1,5 +1,6 @@
 // Service invocation as a building block: HTTP (routes and proxy mode), the
-// InvokeService RPC, the internal CallLocal RPC other sidecars call, and
+// InvokeService RPC, the internal CallLocal RPC other sidecars call (and its
+// HTTP/1.1 form between dapr-ts sidecars), and
 // transparent gRPC proxying (calls of the app's own methods with dapr-app-id).
 // The sidecar announces itself to the name resolver once its ports are bound.
 import type { BlockFactory } from "../../runtime/building-block.js";
@@ -9,10 +10,11 @@ import { GrpcProxy } from "./grpc-proxy.js";
 import { InvokeCore } from "./invoke-core.js";
 import { invokeGrpcHandlers, invokeInternalHandlers } from "./invoke-grpc.js";
 import { invokeProxyFallback, registerInvokeHttp } from "./invoke-http.js";
+import { serveCallLocalHttp1 } from "./call-local-http1-server.js";
 
 export const invokeBlock: BlockFactory = (ctx) => {
   const resolver = createNameResolver(ctx);
-  const core = new InvokeCore(ctx.rt, resolver, ctx.appChannel, ctx.configuration);
+  const core = new InvokeCore(ctx.rt, resolver, ctx.appChannel, ctx.configuration, { useHttp1: ctx.opts.internalHttp1 });
   ctx.shared.set("invoke", core);
   const grpcProxy = new GrpcProxy({ rt: ctx.rt, resolver, core, appChannel: ctx.appChannel, configuration: ctx.configuration });
   ctx.shared.set("nameResolver", resolver);
@@ -30,6 +32,7 @@ export const invokeBlock: BlockFactory = (ctx) => {
     internalGrpc: invokeInternalHandlers(core),
     grpcUnknownMethods: grpcProxy.outbound,
     internalGrpcUnknownMethods: grpcProxy.inbound,
+    internalHttp1: ctx.opts.internalHttp1 ? { handler: serveCallLocalHttp1(core), accepted: () => { core.acceptsHttp1 = true; } } : undefined,
     // Apps without a port still get called by name: announce as soon as the ports are bound.
     afterServe: async () => { await announce(); },
     stop: async () => {

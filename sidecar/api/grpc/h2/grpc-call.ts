@@ -76,6 +76,11 @@ export class H2GrpcCall {
     else this.settle();
   }
 
+  /** The answer's headers, once they are in. */
+  get headers(): IncomingHttpHeaders | undefined {
+    return this.responseHeaders;
+  }
+
   /** True once the call has ended (status known). */
   get finished(): boolean {
     return this.outcome !== undefined;
