@@ -24,6 +24,9 @@ const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 /** "PRI " is not a prefix of any HTTP/1.1 request line another sidecar sends: four bytes decide. */
 const BYTES_TO_DECIDE = 4;
 
+/** Headers as large as gRPC metadata may be (Node's HTTP/1.1 default is 16 KiB); callers allow the same. */
+export const MAX_HEADER_BYTES = 256 * 1024;
+
 export type Http1Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 interface ServerInternals {
@@ -88,7 +91,7 @@ export class Http1Connections {
   private closing: { resolve(): void } | undefined;
 
   constructor(handler: Http1Handler) {
-    this.server = http.createServer((req, res) => {
+    this.server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
       const socket = req.socket;
       this.inFlight.set(socket, (this.inFlight.get(socket) ?? 0) + 1);
       // Shutting down: this answer is the connection's last.

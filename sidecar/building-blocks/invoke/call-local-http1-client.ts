@@ -4,7 +4,7 @@
 // of known length) or as a stream the caller must read or destroy.
 import type { Readable } from "node:stream";
 import * as grpc from "@grpc/grpc-js";
-import { Pool } from "../../app-channel/undici-pool.js";
+import type { Pool } from "../../app-channel/undici-pool.js";
 import { GrpcStatusError } from "../../api/grpc/h2/grpc-status.js";
 import { mayAbort } from "../../resiliency/index.js";
 import type { StreamedAnswer } from "./call-local-stream-client.js";
@@ -14,26 +14,8 @@ import {
 } from "./call-local-http1-wire.js";
 import { readWhole, STREAM_CHUNK_BYTES } from "./stream-payloads.js";
 
-/** The callee keeps idle connections 60 s (api/grpc/internal-http1.ts): this side lets them go first. */
-const IDLE_MS = 30_000;
-/** Headers as large as gRPC metadata may be (Node's HTTP/1.1 default is 16 KiB). */
-export const MAX_HEADER_BYTES = 256 * 1024;
-
 // Framing of this hop, not the app's answer.
 const notHanded = new Set(["connection", "keep-alive", "transfer-encoding", "content-length", CONTENT_LENGTH_HEADER, CONTENT_TYPE_HEADER]);
-
-/** Keep-alive connections to one callee sidecar's internal port. */
-export function http1PoolTo(host: string, port: number): Pool {
-  const h = host.includes(":") ? `[${host}]` : host;
-  return new Pool(`http://${h}:${port}`, {
-    keepAliveTimeout: IDLE_MS,
-    keepAliveMaxTimeout: IDLE_MS,
-    maxHeaderSize: MAX_HEADER_BYTES,
-    // A call takes as long as the app takes (a resiliency timeout, if any, cuts it), as over gRPC.
-    headersTimeout: 0,
-    bodyTimeout: 0,
-  });
-}
 
 /** An argument the pool refused before sending anything (the call may go over gRPC instead). */
 export function refusedBeforeSending(err: unknown): boolean {

@@ -8,7 +8,8 @@ import { rawHandlerOf, withRawHandler } from "../../api/grpc/unary-fast-path.js"
 import type { AppStreamResponse } from "../../app-channel/app-channel.js";
 import { Errors } from "../../errors/catalog.js";
 import { acceptHttp1 } from "../../api/grpc/internal-http1.js";
-import { callLocalHttp1, http1PoolTo } from "./call-local-http1-client.js";
+import { callLocalHttp1 } from "./call-local-http1-client.js";
+import { http1PoolTo } from "./call-local-http1-pool.js";
 import { serveCallLocalHttp1 } from "./call-local-http1-server.js";
 import { HTTP1_ADVERT_HEADER } from "./call-local-http1-wire.js";
 import { callLocalStream, type StreamedAnswer } from "./call-local-stream-client.js";
@@ -136,6 +137,14 @@ describe.each(["raw", "grpc-js", "http1"] as const)("invocation callee over %s",
       ["", "", "DELETE", undefined, { "content-type": "text/plain", "x-empty": "" }, undefined],
       ["m", "", "POST", "text/csv", {}, undefined],
     ]);
+  });
+
+  it("passes headers larger than HTTP/1.1's usual 16 KiB both ways", async () => {
+    const big = "v".repeat(40 * 1024);
+    running = await start(transport, async (req) => ({ status: 200, headers: { "x-back": req.headers["x-big"]! }, body: Readable.from([]) }));
+    const answer = await running.call({ ...head(), metadata: { "x-big": big } }, undefined, new AbortController().signal);
+    expect(answer.status).toBe(200);
+    expect(answer.headers["x-back"]).toBe(big);
   });
 
   it("keeps the app's content-length on an answer that has no body (a HEAD), and passes a 204", async () => {

@@ -7,7 +7,6 @@ import * as grpc from "@grpc/grpc-js";
 import type { Pool } from "../../app-channel/undici-pool.js";
 import { H2GrpcChannel } from "../../api/grpc/h2/grpc-channel.js";
 import { daprProto, lookup, serviceByName } from "../../api/grpc/protos.js";
-import { http1PoolTo } from "./call-local-http1-client.js";
 
 const serviceName = "dapr.proto.internals.v1.ServiceInvocation";
 
@@ -21,6 +20,7 @@ export interface Peer {
   readonly h2: H2GrpcChannel;
   /** HTTP/1.1, once that sidecar said it takes it (call-local-http1-wire.ts). */
   http1: Pool | undefined;
+  http1Loading?: boolean;
 }
 
 export class InternalClients {
@@ -28,6 +28,7 @@ export class InternalClients {
   private readonly channels = new Map<string, H2GrpcChannel>();
   /** Peers by host, then port: a lookup per call without building the address string. */
   private readonly byHost = new Map<string, Map<number, Peer>>();
+  private closed = false;
 
   /** The lean channel to the sidecar at `address` (host:port). */
   channel(address: string): H2GrpcChannel {
@@ -54,9 +55,14 @@ export class InternalClients {
     return p;
   }
 
-  /** `peer` said it takes HTTP/1.1 calls. */
+  /** `peer` said it takes HTTP/1.1 calls: they go that way once the pool is loaded (gRPC until then). */
   useHttp1(peer: Peer): void {
-    peer.http1 ??= http1PoolTo(peer.host, peer.port);
+    if (peer.http1 || peer.http1Loading) return;
+    peer.http1Loading = true;
+    void import("./call-local-http1-pool.js").then((m) => {
+      peer.http1Loading = false;
+      if (!this.closed) peer.http1 ??= m.http1PoolTo(peer.host, peer.port);
+    });
   }
 
   /**
@@ -91,6 +97,7 @@ export class InternalClients {
   }
 
   close(): void {
+    this.closed = true;
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
     for (const c of this.channels.values()) c.close();
