@@ -284,6 +284,8 @@ const unreserved = /[A-Za-z0-9\-._~]/;
  * slash, decode escapes of unreserved characters and upper-case the others.
  */
 export function normalizeOperation(operation: string): string {
+  // The usual method ("orders/1") has nothing to normalize: no escapes, no dots, no doubled or trailing slash.
+  if (!needsNormalizing.test(operation)) return operation;
   let p = operation.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => {
     const ch = String.fromCharCode(parseInt(hex, 16));
     return unreserved.test(ch) ? ch : `%${hex.toUpperCase()}`;
@@ -294,6 +296,8 @@ export function normalizeOperation(operation: string): string {
   if (p.length > 0 && p.endsWith("/")) p = p.slice(0, -1);
   return p;
 }
+
+const needsNormalizing = /[%.]|\/\/|\/$/;
 
 function removeDotSegments(path: string): string {
   const absolute = path.startsWith("/");
