@@ -55,24 +55,35 @@ export class InternalClients {
     return p;
   }
 
-  /** `peer` said it takes HTTP/1.1 calls: they go that way once the pool is loaded (gRPC until then). */
-  useHttp1(peer: Peer): void {
-    if (peer.http1 || peer.http1Loading) return;
+  /**
+   * `peer` said it takes HTTP/1.1 calls: they go that way once the pool is loaded (gRPC until then).
+   * True when this call started the switch (false when it was under way or done).
+   */
+  useHttp1(peer: Peer): boolean {
+    if (peer.http1 || peer.http1Loading) return false;
     peer.http1Loading = true;
-    void import("./call-local-http1-pool.js").then((m) => {
-      peer.http1Loading = false;
-      if (!this.closed) peer.http1 ??= m.http1PoolTo(peer.host, peer.port);
-    });
+    import("./call-local-http1-pool.js").then(
+      (m) => {
+        peer.http1Loading = false;
+        if (!this.closed) peer.http1 ??= m.http1PoolTo(peer.host, peer.port);
+      },
+      // Calls stay on gRPC; the next offer tries again.
+      () => (peer.http1Loading = false),
+    );
+    return true;
   }
 
   /**
    * Back to gRPC for `peer` (its HTTP/1.1 side failed: another sidecar may answer there now), until it
    * says again that it takes HTTP/1.1. Calls already on the old connections finish there.
+   * True when this call forgot it (false when another already had).
    */
-  forgetHttp1(peer: Peer): void {
+  forgetHttp1(peer: Peer): boolean {
     const pool = peer.http1;
+    if (!pool) return false;
     peer.http1 = undefined;
-    void pool?.close().catch(() => {});
+    void pool.close().catch(() => {});
+    return true;
   }
 
   get(address: string): Client {

@@ -163,8 +163,7 @@ export class InvokeCore {
       this.resolver.invalidate?.();
       throw err;
     }
-    if (r.http1 && this.useHttp1 && !peer.http1) {
-      this.clients.useHttp1(peer);
+    if (r.http1 && this.useHttp1 && !peer.http1 && this.clients.useHttp1(peer)) {
       this.rt.logger.info("the target sidecar takes invocations over HTTP/1.1: calls to it go that way from now on", {
         app_id: appId, address: `${peer.host}:${peer.port}`,
       });
@@ -181,8 +180,7 @@ export class InvokeCore {
       // A connection that failed (not a call this side gave up on, nor one the callee ended with a status):
       // that port may have another sidecar behind it now; gRPC until it says again that it takes HTTP/1.1.
       if (signal.aborted || err instanceof GrpcStatusError) throw err;
-      this.clients.forgetHttp1(peer);
-      this.rt.logger.warn("an invocation over HTTP/1.1 failed: calls to this sidecar go over gRPC until it offers HTTP/1.1 again", {
+      if (this.clients.forgetHttp1(peer)) this.rt.logger.warn("an invocation over HTTP/1.1 failed: calls to this sidecar go over gRPC until it offers HTTP/1.1 again", {
         address: `${peer.host}:${peer.port}`, error: (err as Error).message,
       });
       // It answered in another protocol, so it served nothing: a request still at hand goes again over gRPC.
