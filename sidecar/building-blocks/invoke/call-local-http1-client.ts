@@ -5,7 +5,7 @@
 import type { Readable } from "node:stream";
 import * as grpc from "@grpc/grpc-js";
 import type { Pool } from "../../app-channel/undici-pool.js";
-import { GrpcStatusError } from "../../api/grpc/h2/grpc-status.js";
+import { decodeMessage, GrpcStatusError } from "../../api/grpc/h2/grpc-status.js";
 import { mayAbort } from "../../resiliency/index.js";
 import type { StreamedAnswer } from "./call-local-stream-client.js";
 import type { StreamRequestHead } from "./call-local-stream-codec.js";
@@ -63,7 +63,8 @@ export async function callLocalHttp1(pool: Pool, head: StreamRequestHead, body: 
   const failed = h[GRPC_STATUS_HEADER];
   if (failed !== undefined) {
     r.body.resume();
-    throw new GrpcStatusError(Number(failed) as grpc.status, decodeDetails(h[GRPC_MESSAGE_HEADER]));
+    const message = h[GRPC_MESSAGE_HEADER];
+    throw new GrpcStatusError(Number(failed) as grpc.status, decodeMessage(Array.isArray(message) ? message[0] : message));
   }
   const answerHeaders: Record<string, string> = {};
   for (const k in h) {
@@ -79,14 +80,4 @@ export async function callLocalHttp1(pool: Pool, head: StreamRequestHead, body: 
   const length = Number(h["content-length"] ?? NaN);
   const answer: Readable | Buffer = length <= STREAM_CHUNK_BYTES ? await readWhole(r.body) : r.body;
   return { status: r.statusCode, headers: answerHeaders, contentType, body: answer };
-}
-
-function decodeDetails(m: string | string[] | undefined): string {
-  const s = Array.isArray(m) ? m[0] : m;
-  if (!s) return "";
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }

@@ -12,11 +12,10 @@ import type { Http1Handler } from "../../api/grpc/internal-http1.js";
 import {
   CONTENT_LENGTH_HEADER, CONTENT_TYPE_HEADER, GRPC_MESSAGE_HEADER, GRPC_STATUS_HEADER, hopHeaders, INVOKE_PATH_PREFIX, VERB_HEADER,
 } from "./call-local-http1-wire.js";
+import { hopByHop } from "./call-local-stream-server.js";
 import type { InvokeCore } from "./invoke-core.js";
 import { readWhole, STREAM_CHUNK_BYTES } from "./stream-payloads.js";
 
-// Hop-by-hop headers of the app's answer stay on the app's hop (RFC 9110 §7.6.1).
-const notAnswered = new Set(["connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade", "content-length"]);
 
 export function serveCallLocalHttp1(core: InvokeCore): Http1Handler {
   return (req, res) => {
@@ -76,7 +75,8 @@ async function serve(core: InvokeCore, req: IncomingMessage, res: ServerResponse
     if (!res.writableFinished) appBody.destroy();
   });
   for (const k in answer.headers) {
-    if (notAnswered.has(k) || k === "__proto__") continue;
+    // Hop-by-hop headers stay on the app's hop; its content-length travels apart (this hop frames the body).
+    if (hopByHop.has(k) || k === "content-length" || k === "__proto__") continue;
     res.setHeader(k, answer.headers[k]!);
   }
   const appLength = answer.headers["content-length"];

@@ -57,7 +57,7 @@ export interface CalleeCall {
 const BODY_BUFFER_BYTES = 4 * STREAM_CHUNK_BYTES;
 
 // Hop-by-hop headers of the app's answer stay on this hop (RFC 9110 §7.6.1).
-const hopByHop = new Set(["connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"]);
+export const hopByHop = new Set(["connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"]);
 
 /** Serves one CallLocalStream call; never throws (a failure ends the call with its status). */
 export function serveCallLocalStream(core: InvokeCore, call: CalleeCall): void {

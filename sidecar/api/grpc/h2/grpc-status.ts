@@ -51,7 +51,7 @@ export function statusOf(headers: IncomingHttpHeaders | undefined): { code: grpc
 }
 
 /** grpc-message is percent-encoded; a malformed encoding is shown as sent. */
-function decodeMessage(m: string | undefined): string {
+export function decodeMessage(m: string | undefined): string {
   if (!m) return "";
   try {
     return decodeURIComponent(m);
