@@ -99,7 +99,7 @@ export class Http1Connections {
       res.once("close", () => this.answered(socket));
       handler(req, res);
     });
-    // Longer than callers keep an idle connection (call-local-http1-client.ts): they close first,
+    // Longer than callers keep an idle connection (invoke/call-local-http1-pool.ts): they close first,
     // so a call never goes out on a connection this side is closing.
     this.server.keepAliveTimeout = 60_000;
     // A streamed body may take as long as it takes (as over gRPC): no request or header timeouts.

@@ -41,7 +41,7 @@ async function serve(core: InvokeCore, req: IncomingMessage, res: ServerResponse
   const headers: Record<string, string> = {};
   for (const k in incoming) {
     const v = incoming[k];
-    if (v === undefined || hopHeaders.has(k) || k === VERB_HEADER || k === CONTENT_TYPE_HEADER) continue;
+    if (v === undefined || hopHeaders.has(k) || k === VERB_HEADER || k === CONTENT_TYPE_HEADER || k === "__proto__") continue;
     headers[k] = typeof v === "string" ? v : v.join(", ");
   }
   const ct = incoming[CONTENT_TYPE_HEADER];
