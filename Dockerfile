@@ -31,7 +31,7 @@ FROM node:20-slim
 ENV NODE_ENV=production
 # The sidecar's young-generation size and V8 thread pool, which are only read at start-up
 # (cli/sidecar-heap.ts: SIDECAR_START_FLAGS); a pod's own NODE_OPTIONS replaces them.
-ENV NODE_OPTIONS="--max-semi-space-size=8 --v8-pool-size=2"
+ENV NODE_OPTIONS="--max-semi-space-size=4 --v8-pool-size=2"
 WORKDIR /app
 COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules

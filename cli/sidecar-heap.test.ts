@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
 import v8 from "node:v8";
 import { growingPercent, holdYoungGenerationWhileStarting, sidecarNodeOptions } from "./sidecar-heap.js";
 
 describe("sidecar heap settings", () => {
   it("puts the start-up flags before the caller's NODE_OPTIONS, so the caller's win", () => {
-    expect(sidecarNodeOptions(undefined)).toBe("--max-semi-space-size=8 --v8-pool-size=2");
-    expect(sidecarNodeOptions("--max-semi-space-size=16 --enable-source-maps")).toBe("--max-semi-space-size=8 --v8-pool-size=2 --max-semi-space-size=16 --enable-source-maps");
+    expect(sidecarNodeOptions(undefined)).toBe("--max-semi-space-size=4 --v8-pool-size=2");
+    expect(sidecarNodeOptions("--max-semi-space-size=16 --enable-source-maps")).toBe("--max-semi-space-size=4 --v8-pool-size=2 --max-semi-space-size=16 --enable-source-maps");
   });
 
   it("grows the old generation by 60% unless told otherwise", () => {
@@ -47,4 +48,30 @@ describe("sidecar heap settings", () => {
     const release = holdYoungGenerationWhileStarting(["--semi-space-growth-factor=4"]);
     release();
   });
+
+  // A child process: the check needs V8's natives syntax, and the flag holds for the whole process.
+  const wasmTier = (execArgv: string[]): string => {
+    const heap = new URL("./sidecar-heap.ts", import.meta.url).href;
+    // (module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)), called until hot.
+    const script = `
+      const { compileWasmBaselineOnly } = await import(${JSON.stringify(heap)});
+      compileWasmBaselineOnly(${JSON.stringify(execArgv)});
+      const bytes = new Uint8Array([0,97,115,109,1,0,0,0,1,7,1,96,2,127,127,1,127,3,2,1,0,7,7,1,3,97,100,100,0,0,10,9,1,7,0,32,0,32,1,106,11]);
+      const add = (await WebAssembly.instantiate(bytes)).instance.exports.add;
+      let s = 0;
+      for (let round = 0; round < 20 && !%IsTurboFanFunction(add); round++) {
+        for (let i = 0; i < 1e6; i++) s = add(s, 1) | 0;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      process.stdout.write(%IsTurboFanFunction(add) ? "turbofan" : %IsLiftoffFunction(add) ? "liftoff" : "other");`;
+    return execFileSync(process.execPath, ["--allow-natives-syntax", "--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8" });
+  };
+
+  it("keeps WebAssembly on V8's baseline compiler (undici's parser is never recompiled by TurboFan)", () => {
+    expect(wasmTier([])).toBe("liftoff");
+  }, 30_000);
+
+  it("leaves WebAssembly to a wasm flag on the node command line", () => {
+    expect(wasmTier(["--no-liftoff-only"])).toBe("turbofan");
+  }, 30_000);
 });

@@ -10,13 +10,18 @@
 // resident memory (mean of samples) 142 -> 106 MiB and 147 -> 114 MiB, CPU per
 // request unchanged on the callee and 22% lower on the caller.
 //
-// - `--max-semi-space-size=8` (MiB): V8 sizes the young generation when the
+// - `--max-semi-space-size=4` (MiB): V8 sizes the young generation when the
 //   process starts, so this has to be on the node command line or in
 //   NODE_OPTIONS (where Node allows it). The launchers set it through
 //   `sidecarNodeOptions()`: `dapr-ts run`, the benchmarks, and the container
-//   image's NODE_OPTIONS (Dockerfile). 4 saves another 7 MiB but cost the callee
-//   about 8% more CPU per request; 1-2 cost much more: requests still in flight
-//   at two scavenges get promoted.
+//   image's NODE_OPTIONS (Dockerfile). Under steady load V8 grows the young
+//   generation to its maximum (it grows after every scavenge whose survivors
+//   add up to its size, and shrinks only when allocation nearly stops), and
+//   both semi-spaces stay resident: 16 MiB at 8, 8 MiB at 4. Measured at 1,000
+//   invocations/s (docs/benchmarks.md, seventh session): 4 saves 6 MiB per
+//   sidecar; scavenges come twice as often, which costs the caller about 4 µs
+//   of CPU per invocation at saturation (~3 %). 1-2 cost much more: requests
+//   still in flight at two scavenges get promoted.
 // - `--v8-pool-size=2`: V8's background threads (concurrent marking and
 //   sweeping, optimizing compiles). Node starts four whatever the CPU budget; a
 //   sidecar gets a fraction of a core to two, and each thread costs its stack
@@ -29,6 +34,13 @@
 //   checked on Node 20 that a flag set at run time takes effect). Node does not
 //   accept it in NODE_OPTIONS.
 //
+// - WebAssembly is compiled by V8's baseline compiler only (`--liftoff-only`,
+//   set by `dapr-ts sidecar` before anything compiles; `compileWasmBaselineOnly()`).
+//   The one WebAssembly module a sidecar runs is undici's HTTP parser (llhttp),
+//   in the app channel and between sidecars. Left to V8, it is recompiled by
+//   TurboFan once hot, which mallocs ~37 MiB for a moment and leaves ~2.5 MiB
+//   of the process resident for good. Baseline code parses a few percent slower;
+//   undici's CPU per request did not change beyond the noise of alternating runs.
 // - The young generation is held at its initial size (1 MiB semi-spaces) while
 //   the sidecar starts: loading the runtime allocates mostly objects that stay
 //   (modules, closures), and V8 grows new space after scavenges where much
@@ -47,7 +59,7 @@
 import v8 from "node:v8";
 
 /** Flags V8 only reads at start-up; Node accepts them in NODE_OPTIONS. */
-export const SIDECAR_START_FLAGS: readonly string[] = ["--max-semi-space-size=8", "--v8-pool-size=2"];
+export const SIDECAR_START_FLAGS: readonly string[] = ["--max-semi-space-size=4", "--v8-pool-size=2"];
 
 const DEFAULT_GROWING_PERCENT = 60;
 
@@ -71,6 +83,12 @@ export function growingPercent(execArgv: readonly string[], env: NodeJS.ProcessE
 export function tuneOldGeneration(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): void {
   const percent = growingPercent(execArgv, env);
   if (percent !== undefined) v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
+}
+
+/** Applied by `dapr-ts sidecar` before the runtime loads; a wasm flag on the node command line wins. */
+export function compileWasmBaselineOnly(execArgv: readonly string[] = process.execArgv): void {
+  if (execArgv.some((a) => /^--(no-)?(liftoff|wasm)[-_]/.test(a))) return;
+  v8.setFlagsFromString("--liftoff-only");
 }
 
 /** V8's own growth factor of the young generation (its default since V8 4.x, still in Node 20-22). */

@@ -24,6 +24,8 @@ export function embeddedDefaultComponents(env: NodeJS.ProcessEnv = process.env):
           metadata: [
             { name: "connectionString", value: path.join(home, "state.db") },
             { name: "actorStateStore", value: "true" },
+            // A sidecar that never uses state does not load SQLite (sqlite-metadata.ts).
+            { name: "openOnFirstUse", value: "true" },
           ],
         },
       },

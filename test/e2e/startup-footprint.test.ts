@@ -65,10 +65,20 @@ describe("start-up footprint of the embedded default", () => {
   it("loads no heavy client library it has no component for", async () => {
     const packages = await loaded();
     // The log saw the libraries the embedded default does use (express and grpc-js are inside the bundle).
-    expect(packages).toEqual(expect.arrayContaining(["better-sqlite3", "prom-client"]));
+    expect(packages).toContain("prom-client");
+    // The embedded state store opens its SQLite file on the first state call (sqlite-metadata.ts: openOnFirstUse).
+    expect(packages).not.toContain("better-sqlite3");
     expect(packages.filter((p) => heavyClients.includes(p))).toEqual([]);
     // Loaded on the first expression compiled (circuit-breaker trips, routing rules); there is none.
     expect(packages).not.toContain("@marcbachmann/cel-js");
+  });
+
+  it("loads SQLite on the first state call, and that call works", async () => {
+    const base = `http://127.0.0.1:${sc.httpPort}/v1.0/state/statestore`;
+    const saved = await fetch(base, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify([{ key: "first", value: { n: 1 } }]) });
+    expect(saved.status).toBe(204);
+    expect(await (await fetch(`${base}/first`)).json()).toEqual({ n: 1 });
+    expect(await loaded()).toContain("better-sqlite3");
   });
 
   it("builds the protobuf reflection on the first gRPC message, and that call works", async () => {

@@ -31,15 +31,24 @@ export const workflowBlock: BlockFactory = (ctx) => {
     try {
       const store = new WorkflowStore(component.instance, ctx.rt.appId, ctx.rt.namespace, component.name, component.type);
       engine = new WorkflowEngine({ store, hostId: () => hostId, appId: ctx.rt.appId, namespace: ctx.rt.namespace, log });
-      engine.start();
-      log.info("workflow engine started", { state_store: component.name, host_id: hostId });
     } catch (err) {
       setupError = Errors.workflowStoreMissing();
       log.error("workflows are unavailable", { error: (err as Error).message });
     }
   }
+  // The engine's heartbeats and recovery sweeps start with the first workflow call (a worker's
+  // Hello or GetWorkItems, or a management call): a sidecar whose app never uses workflows then
+  // writes nothing to its state store every two seconds, and the embedded default's SQLite stays
+  // unloaded. Instances left active by an earlier run resume once a worker connects, which is
+  // when they can run at all.
+  let started = false;
   const getEngine = () => {
     if (!engine) throw setupError ?? Errors.workflowStoreMissing();
+    if (!started) {
+      started = true;
+      engine.start();
+      log.info("workflow engine started", { state_store: component!.name, host_id: hostId });
+    }
     return engine;
   };
   ctx.shared.set("workflow", getEngine);

@@ -20,3 +20,8 @@ runStateConformance("sqlite (:memory:)", () => new SqliteStateStore(testContext(
   ...config,
   features: [...config.features],
 });
+// The embedded default's setting: the file is opened on the first call (sqlite-metadata.ts).
+runStateConformance("sqlite (opened on first use)", () => new SqliteStateStore(testContext("state.sqlite", { connectionString: path.join(dir, "first-use.db"), openOnFirstUse: "true" })), {
+  ...config,
+  features: [...config.features],
+});

@@ -14,7 +14,7 @@ describe("sqlite metadata", () => {
 
   it("applies Dapr's defaults and parses durations", () => {
     const md = parseSqliteMetadata(testContext("state.sqlite", { connectionString: ":memory:", timeout: "5s", cleanupInterval: "1m", busyTimeout: "250ms" }));
-    expect(md).toMatchObject({ tableName: "state", metadataTableName: "metadata", timeoutMs: 5000, cleanupIntervalMs: 60_000, busyTimeoutMs: 250 });
+    expect(md).toMatchObject({ tableName: "state", metadataTableName: "metadata", timeoutMs: 5000, cleanupIntervalMs: 60_000, busyTimeoutMs: 250, openOnFirstUse: false });
     expect(parseSqliteMetadata(testContext("state.sqlite", { connectionString: "x.db", timeoutInSeconds: "3" })).timeoutMs).toBe(3000);
   });
 

@@ -14,6 +14,12 @@ export interface SqliteMetadata {
   /** 0 disables the background sweep (expired rows stay invisible either way). */
   cleanupIntervalMs: number;
   disableWAL: boolean;
+  /**
+   * dapr-ts's own (Dapr has no such field): open the file, and load SQLite, on the
+   * first call rather than at init. The embedded default sets it, so a sidecar
+   * that never uses state does not carry SQLite (~3 MiB resident).
+   */
+  openOnFirstUse: boolean;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -38,6 +44,7 @@ export function parseSqliteMetadata(ctx: ComponentContext): SqliteMetadata {
     busyTimeoutMs: durationProp(ctx.properties, "busyTimeout", 2_000),
     cleanupIntervalMs: Math.max(0, durationProp(ctx.properties, "cleanupInterval", 0, "cleanupIntervalInSeconds")),
     disableWAL: boolProp(ctx.properties, "disableWAL", false),
+    openOnFirstUse: boolProp(ctx.properties, "openOnFirstUse", false),
   };
 }
 

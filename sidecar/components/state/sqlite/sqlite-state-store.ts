@@ -6,7 +6,8 @@
 // Unlike Dapr's SQLite store, this one offers the query API (sqlite-query.ts):
 // a deliberate addition, since SQLite is the embedded default store.
 import { randomUUID } from "node:crypto";
-import Database from "better-sqlite3";
+import { createRequire } from "node:module";
+import type Database from "better-sqlite3";
 import type { ComponentContext } from "../../component.js";
 import {
   EtagMismatchError,
@@ -27,6 +28,12 @@ import { decodeFromSqlite, encodeForSqlite } from "../common/value-encoding.js";
 import { parseSqliteMetadata, type SqliteMetadata } from "./sqlite-metadata.js";
 import { buildSqliteQuery } from "./sqlite-query.js";
 import { migrate } from "./sqlite-schema.js";
+
+// better-sqlite3 is required when the first database opens, not when this module loads:
+// a store opened on first use (the embedded default) then costs nothing until it is used.
+const requireFromHere = createRequire(import.meta.url);
+let sqlite: typeof Database | undefined;
+const loadSqlite = (): typeof Database => (sqlite ??= requireFromHere("better-sqlite3") as typeof Database);
 
 // Millisecond timestamps in SQLite's text form. They compare correctly, as
 // text, with the whole-second CURRENT_TIMESTAMP values Dapr writes.
@@ -51,19 +58,26 @@ export class SqliteStateStore implements TransactionalStateStore, QueryableState
   private stmts!: Record<"get" | "upsert" | "insert" | "update" | "deleteExpired" | "delete" | "deleteIfEtag" | "sweep", Statement>;
   private cleanupTimer: NodeJS.Timeout | undefined;
   private readonly queryStatements = new Map<string, Statement>();
+  private closed = false;
 
   constructor(private readonly ctx: ComponentContext) {
     this.md = parseSqliteMetadata(ctx);
   }
 
   async init(): Promise<void> {
-    const db = new Database(this.md.filename, { readonly: this.md.readonly, timeout: this.md.busyTimeoutMs });
+    // Deferred: open() opens the file on the first call, and a failure then fails that call (the next one tries again).
+    if (!this.md.openOnFirstUse) this.openDatabase();
+  }
+
+  private openDatabase(): Database.Database {
+    let db: Database.Database | undefined;
     try {
+      db = new (loadSqlite())(this.md.filename, { readonly: this.md.readonly, timeout: this.md.busyTimeoutMs });
       if (this.md.filename !== ":memory:" && !this.md.disableWAL && !this.md.readonly) db.pragma("journal_mode = WAL");
       if (!this.md.readonly) migrate(db, this.md.tableName, this.md.metadataTableName);
       this.prepare(db);
     } catch (err) {
-      db.close();
+      db?.close();
       throw new Error(`component ${this.ctx.name}: cannot open SQLite database '${this.md.filename}': ${(err as Error).message}`);
     }
     this.db = db;
@@ -71,9 +85,11 @@ export class SqliteStateStore implements TransactionalStateStore, QueryableState
       this.cleanupTimer = setInterval(() => this.sweepExpired(), this.md.cleanupIntervalMs);
       this.cleanupTimer.unref();
     }
+    return db;
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.cleanupTimer) clearInterval(this.cleanupTimer);
     this.cleanupTimer = undefined;
     this.queryStatements.clear();
@@ -207,8 +223,9 @@ export class SqliteStateStore implements TransactionalStateStore, QueryableState
   }
 
   private open(): Database.Database {
-    if (!this.db) throw new Error(`state store ${this.ctx.name} is not initialized or already closed`);
-    return this.db;
+    if (this.db) return this.db;
+    if (this.md.openOnFirstUse && !this.closed) return this.openDatabase();
+    throw new Error(`state store ${this.ctx.name} is not initialized or already closed`);
   }
 
   private stmt(name: keyof SqliteStateStore["stmts"]): Statement {
