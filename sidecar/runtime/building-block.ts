@@ -8,6 +8,7 @@ import type { ExtraService } from "../api/grpc/grpc-server.js";
 import type { GrpcHandlers } from "../api/grpc/grpc-helpers.js";
 import type { UnknownMethodHandler } from "../api/grpc/unknown-methods.js";
 import type { Http1Handler } from "../api/grpc/internal-http1.js";
+import type { DirectRoute } from "../api/http/direct-routes.js";
 import type { MetadataCore } from "../building-blocks/metadata/metadata-core.js";
 import type { PubSubCore } from "../building-blocks/pubsub/pubsub-core.js";
 import type { StateCore } from "../building-blocks/state/state-core.js";
@@ -54,6 +55,8 @@ export interface BuildingBlock {
    */
   internalHttp1?: { handler: Http1Handler; accepted(): void };
   /** Answers HTTP requests no route matched (service invocation's proxy mode). */
+  /** The block's hottest HTTP routes, served past express's router as well (api/http/direct-routes.ts). */
+  httpDirect?: DirectRoute[];
   httpFallback?(req: import("express").Request, res: import("express").Response): void;
   /** Called once every port is bound (before the app is reachable). */
   afterServe?(): Promise<void>;

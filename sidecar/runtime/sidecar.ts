@@ -170,6 +170,7 @@ export class Sidecar {
       appId: o.appId, maxBodySize: o.maxBodySize, apiToken: o.apiToken, logger: this.logger, enableApiLogging: o.enableApiLogging,
       routes: [(r) => registerHealthHttp(r, readiness), ...this.blocks.filter((b) => b.http).map((b) => (r: express.Router) => b.http!(r))],
       fallback: this.blocks.find((b) => b.httpFallback)?.httpFallback,
+      directRoutes: this.blocks.flatMap((b) => b.httpDirect ?? []),
       streamed: (req) => req.path.startsWith("/v1.0/invoke/") || req.headers["dapr-app-id"] !== undefined,
     });
     for (const address of o.listenAddresses) {

@@ -93,6 +93,20 @@ spec:
     expect(seen.headers["dapr-api-token"]).toBeUndefined();
   });
 
+  it("answers alike whether the URL takes the direct route or express's (an app id to decode)", async () => {
+    const plain = await callerSidecar.http(`/v1.0/invoke/${calleeId}/method/teapot`);
+    const encoded = await callerSidecar.http(`/v1.0/invoke/${encodeURIComponent(calleeId).replace(/-/g, "%2D")}/method/teapot`);
+    for (const r of [plain, encoded]) {
+      expect(r.status).toBe(418);
+      expect(r.headers.get("x-custom")).toBe("yes");
+      expect(await r.text()).toBe("short and stout");
+    }
+    const unknown = [await callerSidecar.http("/v1.0/invoke/no-such-app/method/x"), await callerSidecar.http("/v1.0/invoke/no%2Dsuch-app/method/x")];
+    const [a, b] = await Promise.all(unknown.map(async (r) => ({ status: r.status, body: await r.json() })));
+    expect(b).toEqual(a);
+    expect(a.status).toBe(500);
+  });
+
   it("returns a non-2xx status and body unchanged", async () => {
     const r = await callerSidecar.http(`/v1.0/invoke/${calleeId}/method/teapot`);
     expect(r.status).toBe(418);

@@ -1,11 +1,12 @@
 // The sidecar's HTTP API server: token check, body limit, metrics, the
 // building blocks' routes, Dapr's error body for everything that fails.
-import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from "express";
 import { Errors } from "../../errors/catalog.js";
 import type { Logger } from "../../log/logger.js";
 import { hasBody, readBody, sendError } from "./http-helpers.js";
 import { httpMetrics } from "./http-metrics.js";
 import { registerNotImplementedHttp } from "./not-implemented-routes.js";
+import { serveDirectRoutes, type DirectRoute } from "./direct-routes.js";
 import { createPrefixRouter } from "./prefix-router.js";
 
 export interface HttpApiOptions {
@@ -25,6 +26,8 @@ export interface HttpApiOptions {
    * (default true). The public port (healthz, metadata only) passes false.
    */
   answerUnbuiltRoutes?: boolean;
+  /** Routes served past express's router, after the same first middleware (direct-routes.ts). */
+  directRoutes?: DirectRoute[];
 }
 
 const tokenExempt = new Set(["/v1.0/healthz", "/v1.0/healthz/outbound"]);
@@ -34,12 +37,14 @@ export function buildHttpApi(opts: HttpApiOptions): express.Express {
   app.disable("x-powered-by");
   app.disable("etag");
   app.set("query parser", "extended");
-  app.use(httpMetrics(opts.appId));
+  // What every request meets first, on express's way and on a direct route's alike.
+  const before: RequestHandler[] = [httpMetrics(opts.appId)];
   if (opts.enableApiLogging) {
     const log = opts.logger.child("api-log");
-    app.use((req, _res, next) => { log.info("HTTP API called", { method: req.method, path: req.path }); next(); });
+    before.push((req, _res, next) => { log.info("HTTP API called", { method: req.method, path: req.path }); next(); });
   }
-  if (opts.apiToken) app.use(apiTokenCheck(opts.apiToken));
+  if (opts.apiToken) before.push(apiTokenCheck(opts.apiToken));
+  for (const mw of before) app.use(mw);
 
   // Every body is read whole as bytes, up to --max-body-size, and handed on as it came: not
   // decompressed (body-parser's raw() inflated gzip and refused other encodings with 415; Dapr,
@@ -62,12 +67,14 @@ export function buildHttpApi(opts: HttpApiOptions): express.Express {
     if (opts.fallback) return opts.fallback(req, res);
     sendError(res, Errors.notFound(`${req.method} ${req.path}`));
   });
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  const answerError = (err: unknown, _req: Request, res: Response): void => {
     const e = err as { type?: string; status?: number; message?: string };
     if (e.status === 400) return sendError(res, Errors.malformedRequest(e.message ?? "bad request"));
     opts.logger.error("unhandled HTTP error", { error: e.message });
     sendError(res, err);
-  });
+  };
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => answerError(err, req, res));
+  serveDirectRoutes(app, before, opts.directRoutes ?? [], answerError);
   return app;
 }
 

@@ -9,7 +9,7 @@ import { createNameResolver } from "../../name-resolution/create-resolver.js";
 import { GrpcProxy } from "./grpc-proxy.js";
 import { InvokeCore } from "./invoke-core.js";
 import { invokeGrpcHandlers, invokeInternalHandlers } from "./invoke-grpc.js";
-import { invokeProxyFallback, registerInvokeHttp } from "./invoke-http.js";
+import { invokeDirectRoute, invokeProxyFallback, registerInvokeHttp } from "./invoke-http.js";
 import { serveCallLocalHttp1 } from "./call-local-http1-server.js";
 
 export const invokeBlock: BlockFactory = (ctx) => {
@@ -27,6 +27,7 @@ export const invokeBlock: BlockFactory = (ctx) => {
   return {
     name: "invoke",
     http: (r) => registerInvokeHttp(r, core, ctx.opts.maxBodySize),
+    httpDirect: [invokeDirectRoute(core, ctx.opts.maxBodySize)],
     httpFallback: invokeProxyFallback(core, ctx.opts.maxBodySize),
     grpc: invokeGrpcHandlers(core),
     internalGrpc: invokeInternalHandlers(core),

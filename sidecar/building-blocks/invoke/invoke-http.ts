@@ -7,20 +7,51 @@ import { pipeline } from "node:stream/promises";
 import type { Request, Response, Router } from "express";
 import { Errors } from "../../errors/catalog.js";
 import { hasBody, readBody, sendError } from "../../api/http/http-helpers.js";
+import type { DirectRoute } from "../../api/http/direct-routes.js";
 import { STREAM_CHUNK_BYTES } from "./stream-payloads.js";
 import { forwardableHeaders, type InvokeCore, type InvokeStreamResponse, type InvokeResponse } from "./invoke-core.js";
 
+const INVOKE_ROUTE = "/v1.0/invoke/:appId/method/*method";
+const INVOKE_PREFIX = "/v1.0/invoke/";
+const METHOD_INFIX = "/method/";
+
 export function registerInvokeHttp(router: Router, core: InvokeCore, maxBodySize: number): void {
-  router.all("/v1.0/invoke/:appId/method/*method", (req, res) => {
+  router.all(INVOKE_ROUTE, (req, res) => {
     const rawAppId = String(req.params["appId"]);
     // Without a '%' there is nothing to decode (decodeURIComponent would return it as is, at a cost per call).
-    const appId = rawAppId.includes("%") ? decodeURIComponent(rawAppId) : rawAppId;
-    const url = req.originalUrl;
-    const q = url.indexOf("?");
-    // The method keeps its raw (still URL-encoded) path after /method/.
-    const method = url.slice(url.indexOf("/method/") + "/method/".length, q < 0 ? url.length : q);
-    void handle(req, res, core, maxBodySize, appId, method);
+    void handle(req, res, core, maxBodySize, rawAppId.includes("%") ? decodeURIComponent(rawAppId) : rawAppId, methodOf(req.originalUrl));
   });
+}
+
+/** The method: the raw (still URL-encoded) path after /method/, without the query. */
+function methodOf(url: string): string {
+  const q = url.indexOf("?");
+  return url.slice(url.indexOf(METHOD_INFIX) + METHOD_INFIX.length, q < 0 ? url.length : q);
+}
+
+/**
+ * The invoke route past express's router (api/http/direct-routes.ts), for URLs
+ * spelled plainly: /v1.0/invoke/{appId}/method/{method}, an app id with nothing
+ * to decode, a method of at least one character. Anything else takes the route above.
+ */
+export function invokeDirectRoute(core: InvokeCore, maxBodySize: number): DirectRoute {
+  return {
+    path: INVOKE_ROUTE,
+    match(url) {
+      if (!url.startsWith(INVOKE_PREFIX)) return false;
+      const slash = url.indexOf("/", INVOKE_PREFIX.length);
+      if (slash <= INVOKE_PREFIX.length || !url.startsWith(METHOD_INFIX, slash)) return false;
+      const appId = url.slice(INVOKE_PREFIX.length, slash);
+      if (appId.includes("%") || appId.includes("?")) return false;
+      const method = slash + METHOD_INFIX.length;
+      return method < url.length && url.charCodeAt(method) !== 63 /* '?' */;
+    },
+    handle(req, res) {
+      const url = req.originalUrl;
+      const appId = url.slice(INVOKE_PREFIX.length, url.indexOf("/", INVOKE_PREFIX.length));
+      void handle(req, res, core, maxBodySize, appId, methodOf(url));
+    },
+  };
 }
 
 /** Proxy mode: the target app id comes from the `dapr-app-id` header, the method is the whole path. */
