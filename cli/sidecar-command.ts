@@ -3,7 +3,7 @@
 // (e.g. a component that fails without ignoreErrors) exits 1 naming the cause.
 import { parseSidecarFlags } from "../sidecar/runtime/flags.js";
 import { loadDeferredModules } from "../sidecar/runtime/deferred-modules.js";
-import { compileWasmBaselineOnly, holdYoungGenerationWhileStarting, tuneOldGeneration } from "./sidecar-heap.js";
+import { allocateYoung, compileWasmBaselineOnly, holdYoungGenerationWhileStarting, tuneOldGeneration } from "./sidecar-heap.js";
 
 export async function main(argv: string[]): Promise<number> {
   let opts;
@@ -16,6 +16,7 @@ export async function main(argv: string[]): Promise<number> {
   // Before the runtime loads, so start-up is collected the same way (see sidecar-heap.ts).
   tuneOldGeneration();
   compileWasmBaselineOnly();
+  allocateYoung();
   const releaseYoungGeneration = holdYoungGenerationWhileStarting();
   // Imported only once the flags are good: a typo should not wait for the runtime to load.
   const { Sidecar } = await import("../sidecar/runtime/sidecar.js");

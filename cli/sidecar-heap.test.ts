@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import v8 from "node:v8";
-import { growingPercent, holdYoungGenerationWhileStarting, sidecarNodeOptions } from "./sidecar-heap.js";
+import { allocateYoung, growingPercent, holdYoungGenerationWhileStarting, sidecarNodeOptions } from "./sidecar-heap.js";
 
 describe("sidecar heap settings", () => {
   it("puts the start-up flags before the caller's NODE_OPTIONS, so the caller's win", () => {
@@ -74,4 +74,15 @@ describe("sidecar heap settings", () => {
   it("leaves WebAssembly to a wasm flag on the node command line", () => {
     expect(wasmTier(["--no-liftoff-only"])).toBe("turbofan");
   }, 30_000);
+
+  // Whether V8 pretenures a site depends on when its scavenges happen, too loosely for a
+  // test to wait on; that a flag set at run time takes effect is shown above for WebAssembly.
+  it("turns allocation-site pretenuring off unless the node command line sets it", () => {
+    const set: string[] = [];
+    allocateYoung([], (f) => set.push(f));
+    expect(set).toEqual(["--no-allocation-site-pretenuring"]);
+    allocateYoung(["--allocation-site-pretenuring"], (f) => set.push(f));
+    allocateYoung(["--no-allocation_site_pretenuring"], (f) => set.push(f));
+    expect(set).toHaveLength(1);
+  });
 });
