@@ -14,7 +14,9 @@ export interface ChildServer<Info> {
 
 /** Forks `modulePath` with `args` and resolves once it has announced itself. */
 export async function forkServer<Info>(modulePath: string, args: string[], env?: NodeJS.ProcessEnv): Promise<ChildServer<Info>> {
-  const child = fork(modulePath, args, { stdio: ["ignore", "ignore", "inherit", "ipc"], ...(env ? { env } : {}) });
+  // From the TypeScript source (the bench's own tests), the child needs tsx to load it.
+  const execArgv = modulePath.endsWith(".ts") ? [...process.execArgv, "--import", "tsx"] : undefined;
+  const child = fork(modulePath, args, { stdio: ["ignore", "ignore", "inherit", "ipc"], ...(env ? { env } : {}), ...(execArgv ? { execArgv } : {}) });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   const info = await new Promise<Info>((resolve, reject) => {
     child.once("message", (m) => resolve(m as Info));
