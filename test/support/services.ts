@@ -2,7 +2,7 @@
 // services on their standard ports (override with env); tests that kill or
 // restart a server start their own throwaway one on a free port.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -17,18 +17,55 @@ export const services = {
   nats: { url: process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222" },
 };
 
-/** A TCP port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Ports come from below the kernel's ephemeral range (32768-60999 on Linux), where it never
+// assigns one by itself: a port handed out and released here cannot become, before the server
+// it was picked for binds it, the local port of an outgoing connection or of a listener on port
+// 0, which is what made a sidecar fail now and then with EADDRINUSE while other test files ran.
+// Each vitest worker (VITEST_POOL_ID) takes its own block, so workers never hand out the same
+// port; within a block, ports go round from a random start and are checked before use.
+const PORT_BLOCK = 1000;
+const PORTS_FROM = 20_000;
+
+function ephemeralLow(): number {
+  try {
+    return Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+const portBlock = ((): number | undefined => {
+  const blocks = Math.floor((ephemeralLow() - PORTS_FROM) / PORT_BLOCK);
+  if (blocks < 1) return undefined;
+  const id = Number(process.env.VITEST_POOL_ID) || process.pid;
+  return PORTS_FROM + (id % blocks) * PORT_BLOCK;
+})();
+let portCursor = Math.floor(Math.random() * PORT_BLOCK);
+
+function listenOnce(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
     srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
+    srv.once("error", () => resolve(undefined));
+    srv.listen(port, "127.0.0.1", () => {
       const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
+      const bound = typeof addr === "object" && addr ? addr.port : undefined;
+      srv.close(() => resolve(bound));
     });
   });
+}
+
+/** A TCP port nobody listens on right now, and that the kernel will not hand to anyone else. */
+export async function freePort(): Promise<number> {
+  if (portBlock !== undefined) {
+    for (let tried = 0; tried < PORT_BLOCK; tried++) {
+      const port = await listenOnce(portBlock + (portCursor++ % PORT_BLOCK));
+      if (port !== undefined) return port;
+    }
+  }
+  const port = await listenOnce(0);
+  if (port === undefined) throw new Error("freePort: cannot listen on any port");
+  return port;
 }
 
 /** Resolves once something accepts TCP connections on host:port, or rejects after `timeoutMs`. */
