@@ -2,7 +2,7 @@
 // spelled ones. Every other URL goes through express's route for the same handler.
 import { describe, expect, it } from "vitest";
 import type { InvokeCore } from "./invoke-core.js";
-import { invokeDirectRoute } from "./invoke-http.js";
+import { invokeDirectRoute, invokeTarget } from "./invoke-http.js";
 
 const route = invokeDirectRoute({} as InvokeCore, 1024);
 
@@ -32,5 +32,14 @@ describe("the invoke route served past express", () => {
     ["another API", "/v1.0/state/orders/method/new"],
   ])("leaves %s to express", (_why, url) => {
     expect(route.match(url)).toBe(false);
+  });
+
+  it.each([
+    ["/v1.0/invoke/orders/method/new?x=1", "orders", "new"],
+    ["/v1.0/invoke/method/method/method/x", "method", "method/x"],
+    ["/V1.0/INVOKE/orders/METHOD/a%2Fb", "orders", "a%2Fb"],
+    ["/v1.0/invoke/orders%2Eprod/method/x?", "orders%2Eprod", "x"],
+  ])("reads the target of %s by position", (url, rawAppId, method) => {
+    expect(invokeTarget(url)).toEqual({ rawAppId, method });
   });
 });

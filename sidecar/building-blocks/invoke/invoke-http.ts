@@ -19,14 +19,19 @@ export function registerInvokeHttp(router: Router, core: InvokeCore, maxBodySize
   router.all(INVOKE_ROUTE, (req, res) => {
     const rawAppId = String(req.params["appId"]);
     // Without a '%' there is nothing to decode (decodeURIComponent would return it as is, at a cost per call).
-    void handle(req, res, core, maxBodySize, rawAppId.includes("%") ? decodeURIComponent(rawAppId) : rawAppId, methodOf(req.originalUrl));
+    void handle(req, res, core, maxBodySize, rawAppId.includes("%") ? decodeURIComponent(rawAppId) : rawAppId, invokeTarget(req.originalUrl).method);
   });
 }
 
-/** The method: the raw (still URL-encoded) path after /method/, without the query. */
-function methodOf(url: string): string {
+/**
+ * The raw app id and method of a URL the invoke route matched: the method is the raw (still
+ * URL-encoded) path after /method/, without the query. Found by position, as the route matched
+ * it (any case; an app id has no '/'), so an app called "method" is no trouble.
+ */
+export function invokeTarget(url: string): { rawAppId: string; method: string } {
+  const slash = url.indexOf("/", INVOKE_PREFIX.length);
   const q = url.indexOf("?");
-  return url.slice(url.indexOf(METHOD_INFIX) + METHOD_INFIX.length, q < 0 ? url.length : q);
+  return { rawAppId: url.slice(INVOKE_PREFIX.length, slash), method: url.slice(slash + METHOD_INFIX.length, q < 0 ? url.length : q) };
 }
 
 /**
@@ -47,9 +52,8 @@ export function invokeDirectRoute(core: InvokeCore, maxBodySize: number): Direct
       return method < url.length && url.charCodeAt(method) !== 63 /* '?' */;
     },
     handle(req, res) {
-      const url = req.originalUrl;
-      const appId = url.slice(INVOKE_PREFIX.length, url.indexOf("/", INVOKE_PREFIX.length));
-      void handle(req, res, core, maxBodySize, appId, methodOf(url));
+      const { rawAppId, method } = invokeTarget(req.originalUrl);
+      void handle(req, res, core, maxBodySize, rawAppId, method);
     },
   };
 }
