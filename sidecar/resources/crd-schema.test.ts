@@ -1,11 +1,13 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { seedResiliencyPath } from "../../demo/demo-resources.js";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { daprDocsExamples } from "../../test/support/dapr-docs-examples.js";
-import { findCrdsDir, knownResources, loadCrds, validateResource, type JsonSchemaProps } from "./crd-schema.js";
+import {
+  cachedCrds, crdParseCache, findCrdsDir, knownResources, loadCrds, parseCrdTexts, readCrdTexts, validateResource, type CrdTexts, type JsonSchemaProps,
+} from "./crd-schema.js";
 
 // The examples are from Dapr's documentation (test/support/dapr-docs-examples.ts)
 // and the project's seed, not written to fit.
@@ -339,3 +341,37 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+describe("the CRDs' parse cache", () => {
+  const texts = readCrdTexts();
+  const dir = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-crd-cache-"));
+  const write = (name: string, content: string) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, content);
+    return file;
+  };
+
+  it("gives the CRDs parsed from the files it was made from", () => {
+    const file = write("crds.json", crdParseCache(texts));
+    expect(cachedCrds(texts, file)).toEqual(parseCrdTexts(texts));
+  });
+
+  it("is not used once a CRD file's text differs from the one it was made from", () => {
+    const file = write("crds.json", crdParseCache(texts));
+    const edited: CrdTexts = texts.map(([f, t], i) => [f, i === 0 ? `${t}\n# edited\n` : t]);
+    expect(cachedCrds(edited, file)).toBeUndefined();
+    const renamed: CrdTexts = texts.map(([f, t], i) => [i === 0 ? `x-${f}` : f, t]);
+    expect(cachedCrds(renamed, file)).toBeUndefined();
+  });
+
+  it("is not used when it is missing or unreadable", () => {
+    expect(cachedCrds(texts, path.join(dir, "none.json"))).toBeUndefined();
+    expect(cachedCrds(texts, write("bad.json", "{not json"))).toBeUndefined();
+    expect(cachedCrds(texts, write("odd.json", JSON.stringify({ digest: 1, crds: "x" })))).toBeUndefined();
+  });
+
+  it("ships beside the bundle, made from the CRDs as they are (make build writes it)", () => {
+    const shipped = path.join(findCrdsDir(), "..", "dist", "bundle", "crds.json");
+    expect(cachedCrds(texts, shipped), `${shipped} is stale or missing: run make build`).toEqual(parseCrdTexts(texts));
+  });
+});

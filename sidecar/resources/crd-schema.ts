@@ -10,6 +10,7 @@
 // them. We report them as warnings by default so existing Dapr YAMLs keep
 // loading, and callers that want kubectl's strict behaviour pass
 // `{ unknownFields: "reject" }`.
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -138,17 +139,57 @@ export function validateResource(obj: unknown, opts: ValidateOptions = {}): Reso
   return { ok: true, kind: target.kind, apiVersion: target.apiVersion, warnings: policy === "warn" ? unknown : [] };
 }
 
-function loaded(): NonNullable<typeof cache> {
-  if (cache) return cache;
-  const dir = findCrdsDir();
+/** The texts of `crds/*.yaml`, by file name in name order: what the CRDs are parsed from, and what a parse cache answers for. */
+export type CrdTexts = [file: string, text: string][];
+
+export function readCrdTexts(dir: string = findCrdsDir()): CrdTexts {
+  return readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => [f, readFileSync(path.join(dir, f), "utf8")]);
+}
+
+export function parseCrdTexts(texts: CrdTexts): CustomResourceDefinition[] {
   const crds: CustomResourceDefinition[] = [];
-  for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
-    for (const doc of parseAllDocuments(readFileSync(path.join(dir, file), "utf8"))) {
+  for (const [file, text] of texts) {
+    for (const doc of parseAllDocuments(text)) {
       if (doc.errors.length > 0) throw new Error(`${file}: invalid YAML: ${doc.errors[0]!.message}`);
       const value = doc.toJS() as CustomResourceDefinition | null;
       if (value?.kind === "CustomResourceDefinition") crds.push(value);
     }
   }
+  return crds;
+}
+
+// Parsing the four CRD files with the yaml library takes 40-50 ms of a sidecar's start, even
+// with that library already warm. The build writes them parsed (`crdParseCache`) beside the
+// bundle's chunks; it is used only while the files' texts are the ones it was made from, so
+// the YAML stays the one source: an edited CRD is parsed again.
+const CRD_CACHE_FILE = "crds.json";
+
+function crdDigest(texts: CrdTexts): string {
+  const h = createHash("sha256");
+  for (const [file, text] of texts) h.update(file).update("\0").update(text).update("\0");
+  return h.digest("hex");
+}
+
+/** The parse cache of `texts`, as the build writes it (tools/build-bundle.ts). */
+export function crdParseCache(texts: CrdTexts = readCrdTexts()): string {
+  return JSON.stringify({ digest: crdDigest(texts), crds: parseCrdTexts(texts) });
+}
+
+/** The CRDs from the cache at `cacheFile`, when it was made from `texts`. */
+export function cachedCrds(texts: CrdTexts, cacheFile: URL | string = new URL(`./${CRD_CACHE_FILE}`, import.meta.url)): CustomResourceDefinition[] | undefined {
+  let cached: { digest?: unknown; crds?: unknown };
+  try {
+    cached = JSON.parse(readFileSync(cacheFile, "utf8")) as typeof cached;
+  } catch {
+    return undefined;
+  }
+  return cached.digest === crdDigest(texts) && Array.isArray(cached.crds) ? (cached.crds as CustomResourceDefinition[]) : undefined;
+}
+
+function loaded(): NonNullable<typeof cache> {
+  if (cache) return cache;
+  const texts = readCrdTexts();
+  const crds = cachedCrds(texts) ?? parseCrdTexts(texts);
   const byKey = new Map<string, ServedVersion>();
   for (const crd of structuredClone(crds)) {
     for (const version of crd.spec.versions) {
