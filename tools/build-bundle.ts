@@ -14,8 +14,8 @@
 // too: express only reaches them through require() at run time, and bundled,
 // their tables (~770 KB of source) would be held in memory as text.
 //
-// Beside the chunks goes crds.json, the CRDs already parsed, which a sidecar reads instead of
-// parsing crds/*.yaml while their texts are unchanged (sidecar/resources/crd-schema.ts).
+// Beside the chunks go the CRDs already parsed and their validators already compiled, which a
+// sidecar uses instead of doing both while crds/*.yaml are unchanged (tools/crd-artifacts.ts).
 //
 // Deferred modules: express loads body-parser, qs and mime-types (with its
 // 200 KB database) when it is first imported, ~35 ms of a sidecar's start,
@@ -26,9 +26,9 @@
 // the names the module exports (checked by build-bundle.test.ts against the
 // installed versions).
 import { build, type Plugin } from "esbuild";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { crdParseCache, readCrdTexts } from "../sidecar/resources/crd-schema.js";
+import { writeCrdArtifacts } from "./crd-artifacts.js";
 
 /** Exported names of each deferred module: functions are forwarded per call, other values read on access. */
 export const DEFERRED_MODULES: Readonly<Record<string, { functions: readonly string[]; values: readonly string[] }>> = {
@@ -105,8 +105,8 @@ export async function buildBundle(repoRoot: string, outdir: string): Promise<voi
     // CommonJS code inside the bundle calls `require` for Node's built-ins.
     banner: { js: 'import { createRequire as __bundleRequire } from "node:module"; const require = __bundleRequire(import.meta.url);' },
   });
-  // The CRDs parsed, beside the chunk that validates resources (crd-schema.ts: cachedCrds).
-  writeFileSync(path.join(outdir, "crds.json"), crdParseCache(readCrdTexts(path.join(repoRoot, "crds"))));
+  // The CRDs parsed and their validators compiled, beside the chunk that validates resources.
+  writeCrdArtifacts(path.join(repoRoot, "crds"), outdir);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {

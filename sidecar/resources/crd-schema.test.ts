@@ -1,13 +1,15 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { seedResiliencyPath } from "../../demo/demo-resources.js";
 import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { daprDocsExamples } from "../../test/support/dapr-docs-examples.js";
 import {
-  cachedCrds, crdParseCache, findCrdsDir, knownResources, loadCrds, parseCrdTexts, readCrdTexts, validateResource, type CrdTexts, type JsonSchemaProps,
+  cachedCrds, crdDigest, crdParseCache, findCrdsDir, formatAjvErrors, knownResources, loadCrds, parseCrdTexts, prebuiltValidators,
+  readCrdTexts, validateResource, type CrdTexts, type JsonSchemaProps,
 } from "./crd-schema.js";
+import { crdValidatorsModule } from "../../tools/crd-artifacts.js";
 
 // The examples are from Dapr's documentation (test/support/dapr-docs-examples.ts)
 // and the project's seed, not written to fit.
@@ -342,36 +344,65 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-describe("the CRDs' parse cache", () => {
+describe("what the build prepares from the CRDs (tools/crd-artifacts.ts)", () => {
   const texts = readCrdTexts();
-  const dir = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-crd-cache-"));
+  const digest = crdDigest(texts);
+  // Inside the repository (.tmp/ is ignored), so the compiled validators' requires find node_modules.
+  const repoTmp = path.join(findCrdsDir(), "..", ".tmp");
+  mkdirSync(repoTmp, { recursive: true });
+  const dir = mkdtempSync(path.join(repoTmp, "crd-artifacts-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const write = (name: string, content: string) => {
     const file = path.join(dir, name);
     writeFileSync(file, content);
     return file;
   };
+  const shipped = path.join(findCrdsDir(), "..", "dist", "bundle");
 
   it("gives the CRDs parsed from the files it was made from", () => {
     const file = write("crds.json", crdParseCache(texts));
-    expect(cachedCrds(texts, file)).toEqual(parseCrdTexts(texts));
+    expect(cachedCrds(digest, file)).toEqual(parseCrdTexts(texts));
   });
 
-  it("is not used once a CRD file's text differs from the one it was made from", () => {
+  it("is not used once a CRD file's name or text differs from the ones it was made from", () => {
     const file = write("crds.json", crdParseCache(texts));
     const edited: CrdTexts = texts.map(([f, t], i) => [f, i === 0 ? `${t}\n# edited\n` : t]);
-    expect(cachedCrds(edited, file)).toBeUndefined();
+    expect(cachedCrds(crdDigest(edited), file)).toBeUndefined();
     const renamed: CrdTexts = texts.map(([f, t], i) => [i === 0 ? `x-${f}` : f, t]);
-    expect(cachedCrds(renamed, file)).toBeUndefined();
+    expect(cachedCrds(crdDigest(renamed), file)).toBeUndefined();
+    const validators = write("validators.cjs", crdValidatorsModule(texts));
+    expect(prebuiltValidators(crdDigest(edited), validators)).toBeUndefined();
   });
 
   it("is not used when it is missing or unreadable", () => {
-    expect(cachedCrds(texts, path.join(dir, "none.json"))).toBeUndefined();
-    expect(cachedCrds(texts, write("bad.json", "{not json"))).toBeUndefined();
-    expect(cachedCrds(texts, write("odd.json", JSON.stringify({ digest: 1, crds: "x" })))).toBeUndefined();
+    expect(cachedCrds(digest, path.join(dir, "none.json"))).toBeUndefined();
+    expect(cachedCrds(digest, write("bad.json", "{not json"))).toBeUndefined();
+    expect(cachedCrds(digest, write("odd.json", JSON.stringify({ digest: 1, crds: "x" })))).toBeUndefined();
+    expect(prebuiltValidators(digest, path.join(dir, "none.cjs"))).toBeUndefined();
   });
 
-  it("ships beside the bundle, made from the CRDs as they are (make build writes it)", () => {
-    const shipped = path.join(findCrdsDir(), "..", "dist", "bundle", "crds.json");
-    expect(cachedCrds(texts, shipped), `${shipped} is stale or missing: run make build`).toEqual(parseCrdTexts(texts));
+  it("compiles validators that judge resources exactly as the ones compiled at run time", () => {
+    const prebuilt = prebuiltValidators(digest, write("validators.cjs", crdValidatorsModule(texts)))!;
+    const resources: Record<string, unknown>[] = [
+      { apiVersion: "dapr.io/v1alpha1", kind: "Component", metadata: { name: "ok" }, spec: { type: "state.redis", version: "v1", metadata: [{ name: "redisHost", value: "x" }] } },
+      { apiVersion: "dapr.io/v1alpha1", kind: "Component", metadata: { name: "bad" }, spec: { type: 3, metadata: [{ value: "x" }], initTimeout: {} } },
+      { apiVersion: "dapr.io/v1alpha1", kind: "Resiliency", metadata: { name: "r" }, spec: { policies: { retries: { x: { maxRetries: "many" } } }, targets: [] } },
+      { apiVersion: "dapr.io/v1alpha1", kind: "Configuration", metadata: { name: "c" }, spec: { tracing: { samplingRate: 1 } } },
+      { apiVersion: "dapr.io/v2alpha1", kind: "Subscription", metadata: { name: "s" }, spec: { pubsubname: "p", topic: 7, routes: { rules: [{ match: 1 }] } } },
+      { apiVersion: "dapr.io/v1alpha1", kind: "Subscription", metadata: { name: "s1" }, spec: { pubsubname: "p", topic: "t", route: "/r" } },
+    ];
+    expect(Object.keys(prebuilt).sort()).toEqual(knownResources().map((r) => `${r.apiVersion}|${r.kind}`).sort());
+    for (const r of resources) {
+      const validate = prebuilt[`${String(r.apiVersion)}|${String(r.kind)}`]!;
+      const ok = validate(r);
+      const atRunTime = validateResource(r, { unknownFields: "ignore" });
+      expect(ok, JSON.stringify(r)).toBe(atRunTime.ok);
+      if (!ok) expect(atRunTime.ok ? [] : atRunTime.errors).toEqual(expect.arrayContaining(formatAjvErrors(validate.errors ?? [])));
+    }
+  });
+
+  it("ships beside the bundle, made from the CRDs as they are (make build writes both)", () => {
+    expect(cachedCrds(digest, path.join(shipped, "crds.json")), `${shipped}/crds.json is stale or missing: run make build`).toEqual(parseCrdTexts(texts));
+    expect(prebuiltValidators(digest, path.join(shipped, "crd-validators.cjs")), `${shipped}/crd-validators.cjs is stale or missing: run make build`).toBeDefined();
   });
 });

@@ -14,13 +14,18 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import addFormatsModule from "ajv-formats";
+import { createRequire } from "node:module";
+import type { Ajv, ErrorObject, Options as AjvOptions, ValidateFunction } from "ajv";
 import { parseAllDocuments } from "yaml";
 
-// ajv-formats is CommonJS; under NodeNext its default import is the module object.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
-  addFormatsModule) as unknown as (ajv: Ajv) => void;
+// ajv is required when a schema has to be compiled here, not when this module loads: the
+// shipped build brings its validators compiled (below), and then ajv is never loaded.
+const requireFromHere = createRequire(import.meta.url);
+
+/** ajv's options for the CRD schemas, here and in the validators the build compiles (tools/crd-artifacts.ts). */
+// strict: false because the schemas carry x-kubernetes-* keywords ajv does not know.
+// No useDefaults/coerceTypes/removeAdditional: validation must not touch the input.
+export const AJV_OPTIONS: AjvOptions = { strict: false, allErrors: true, logger: false };
 
 /** A Kubernetes structural schema node (the subset of JSONSchemaProps the CRDs use). */
 export interface JsonSchemaProps {
@@ -79,7 +84,7 @@ interface ServedVersion {
   validate?: ValidateFunction;
 }
 
-let cache: { crds: CustomResourceDefinition[]; byKey: Map<string, ServedVersion>; ajv: Ajv } | undefined;
+let cache: { crds: CustomResourceDefinition[]; byKey: Map<string, ServedVersion>; prebuilt?: Record<string, ValidateFunction>; ajv?: Ajv } | undefined;
 
 /**
  * Finds the `crds/` folder: walks up from this module until a folder holding
@@ -122,14 +127,14 @@ export function validateResource(obj: unknown, opts: ValidateOptions = {}): Reso
   if (typeof kind !== "string" || kind === "") headerErrors.push("kind: must be a non-empty string");
   if (headerErrors.length > 0) return { ok: false, errors: headerErrors };
 
-  const target = loaded().byKey.get(key(apiVersion as string, kind as string));
+  const target = loaded().byKey.get(crdKey(apiVersion as string, kind as string));
   if (!target) {
     const known = knownResources().map((r) => `${r.apiVersion} ${r.kind}`).join(", ");
     return { ok: false, errors: [`unknown resource ${apiVersion as string} ${kind as string}; known: ${known}`] };
   }
 
   const errors = [...metadataErrors((obj as { metadata?: unknown }).metadata)];
-  const validate = (target.validate ??= loaded().ajv.compile(toAjvSchema(target.schema, loaded().ajv, true)));
+  const validate = (target.validate ??= loaded().prebuilt?.[crdKey(target.apiVersion, target.kind)] ?? compile(target.schema));
   if (!validate(obj)) errors.push(...formatAjvErrors(validate.errors ?? []));
 
   const policy = opts.unknownFields ?? "warn";
@@ -159,12 +164,15 @@ export function parseCrdTexts(texts: CrdTexts): CustomResourceDefinition[] {
 }
 
 // Parsing the four CRD files with the yaml library takes 40-50 ms of a sidecar's start, even
-// with that library already warm. The build writes them parsed (`crdParseCache`) beside the
-// bundle's chunks; it is used only while the files' texts are the ones it was made from, so
-// the YAML stays the one source: an edited CRD is parsed again.
+// with that library already warm, and compiling a kind's schema with ajv ~50 ms more. The build
+// writes both done beside the bundle's chunks: the CRDs parsed (`crdParseCache`) and their
+// validators compiled (tools/crd-artifacts.ts). Each is used only while the files' texts are
+// the ones it was made from, so the YAML stays the one source: an edited CRD is parsed and
+// compiled again.
 const CRD_CACHE_FILE = "crds.json";
+const CRD_VALIDATORS_FILE = "crd-validators.cjs";
 
-function crdDigest(texts: CrdTexts): string {
+export function crdDigest(texts: CrdTexts): string {
   const h = createHash("sha256");
   for (const [file, text] of texts) h.update(file).update("\0").update(text).update("\0");
   return h.digest("hex");
@@ -175,40 +183,62 @@ export function crdParseCache(texts: CrdTexts = readCrdTexts()): string {
   return JSON.stringify({ digest: crdDigest(texts), crds: parseCrdTexts(texts) });
 }
 
-/** The CRDs from the cache at `cacheFile`, when it was made from `texts`. */
-export function cachedCrds(texts: CrdTexts, cacheFile: URL | string = new URL(`./${CRD_CACHE_FILE}`, import.meta.url)): CustomResourceDefinition[] | undefined {
+/** The CRDs from the cache at `cacheFile`, when it was made from the texts of `digest`. */
+export function cachedCrds(digest: string, cacheFile: URL | string = new URL(`./${CRD_CACHE_FILE}`, import.meta.url)): CustomResourceDefinition[] | undefined {
   let cached: { digest?: unknown; crds?: unknown };
   try {
     cached = JSON.parse(readFileSync(cacheFile, "utf8")) as typeof cached;
   } catch {
     return undefined;
   }
-  return cached.digest === crdDigest(texts) && Array.isArray(cached.crds) ? (cached.crds as CustomResourceDefinition[]) : undefined;
+  return cached.digest === digest && Array.isArray(cached.crds) ? (cached.crds as CustomResourceDefinition[]) : undefined;
+}
+
+/** The validators compiled by the build (by crdKey), when made from the texts of `digest`. */
+export function prebuiltValidators(digest: string, modulePath = `./${CRD_VALIDATORS_FILE}`): Record<string, ValidateFunction> | undefined {
+  let built: { digest?: unknown; byKey?: Record<string, ValidateFunction> };
+  try {
+    built = requireFromHere(modulePath) as typeof built;
+  } catch {
+    return undefined;
+  }
+  return built.digest === digest ? built.byKey : undefined;
 }
 
 function loaded(): NonNullable<typeof cache> {
   if (cache) return cache;
   const texts = readCrdTexts();
-  const crds = cachedCrds(texts) ?? parseCrdTexts(texts);
+  const digest = crdDigest(texts);
+  const crds = cachedCrds(digest) ?? parseCrdTexts(texts);
   const byKey = new Map<string, ServedVersion>();
-  for (const crd of structuredClone(crds)) {
-    for (const version of crd.spec.versions) {
-      const schema = version.schema?.openAPIV3Schema;
-      if (!version.served || !schema) continue;
-      const apiVersion = `${crd.spec.group}/${version.name}`;
-      byKey.set(key(apiVersion, crd.spec.names.kind), { apiVersion, kind: crd.spec.names.kind, schema });
-    }
-  }
-  cache = { crds, byKey, ajv: newAjv() };
+  for (const v of servedVersions(structuredClone(crds))) byKey.set(crdKey(v.apiVersion, v.kind), v);
+  cache = { crds, byKey, prebuilt: prebuiltValidators(digest) };
   return cache;
 }
 
-function newAjv(): Ajv {
-  // strict: false because the schemas carry x-kubernetes-* keywords ajv does not know.
-  // No useDefaults/coerceTypes/removeAdditional: validation must not touch the input.
-  const ajv = new Ajv({ strict: false, allErrors: true, logger: false });
-  addFormats(ajv);
-  return ajv;
+/** Every served version of `crds` that has a schema. */
+export function servedVersions(crds: CustomResourceDefinition[]): ServedVersion[] {
+  const out: ServedVersion[] = [];
+  for (const crd of crds) {
+    for (const version of crd.spec.versions) {
+      const schema = version.schema?.openAPIV3Schema;
+      if (!version.served || !schema) continue;
+      out.push({ apiVersion: `${crd.spec.group}/${version.name}`, kind: crd.spec.names.kind, schema });
+    }
+  }
+  return out;
+}
+
+function compile(schema: JsonSchemaProps): ValidateFunction {
+  const c = loaded();
+  if (!c.ajv) {
+    const { Ajv: AjvClass } = requireFromHere("ajv") as typeof import("ajv");
+    // ajv-formats is CommonJS; its function is the module or its default.
+    const formats = requireFromHere("ajv-formats") as ((ajv: Ajv) => void) & { default?: (ajv: Ajv) => void };
+    c.ajv = new AjvClass(AJV_OPTIONS);
+    (formats.default ?? formats)(c.ajv);
+  }
+  return c.ajv.compile(toAjvSchema(schema, c.ajv.formats, true));
 }
 
 /**
@@ -218,24 +248,24 @@ function newAjv(): Ajv {
  * `metadata` at the root is left to metadataErrors (the API server validates
  * ObjectMeta itself, not through the CRD schema).
  */
-function toAjvSchema(node: JsonSchemaProps, ajv: Ajv, root = false): Record<string, unknown> {
+export function toAjvSchema(node: JsonSchemaProps, formats: object /* ajv's, by name */, root = false): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(node)) {
     if (k.startsWith("x-kubernetes-") || k === "description" || k === "default" || k === "nullable" || k === "example") continue;
     if (k === "properties") {
       const props: Record<string, unknown> = {};
       for (const [name, child] of Object.entries(v as Record<string, JsonSchemaProps>)) {
-        props[name] = root && name === "metadata" ? { type: "object" } : toAjvSchema(child, ajv);
+        props[name] = root && name === "metadata" ? { type: "object" } : toAjvSchema(child, formats);
       }
       out.properties = props;
     } else if (k === "items" || (k === "additionalProperties" && typeof v === "object")) {
-      out[k] = toAjvSchema(v as JsonSchemaProps, ajv);
+      out[k] = toAjvSchema(v as JsonSchemaProps, formats);
     } else if (k === "allOf" || k === "anyOf" || k === "oneOf") {
-      out[k] = (v as JsonSchemaProps[]).map((s) => toAjvSchema(s, ajv));
+      out[k] = (v as JsonSchemaProps[]).map((s) => toAjvSchema(s, formats));
     } else if (k === "not") {
-      out.not = toAjvSchema(v as JsonSchemaProps, ajv);
+      out.not = toAjvSchema(v as JsonSchemaProps, formats);
     } else if (k === "format") {
-      if (typeof v === "string" && v in ajv.formats) out.format = v;
+      if (typeof v === "string" && v in formats) out.format = v;
     } else {
       out[k] = v;
     }
@@ -259,7 +289,7 @@ function metadataErrors(metadata: unknown): string[] {
   return errors;
 }
 
-function formatAjvErrors(errors: ErrorObject[]): string[] {
+export function formatAjvErrors(errors: ErrorObject[]): string[] {
   return errors
     .filter((e) => e.keyword !== "anyOf" && e.keyword !== "oneOf" && e.keyword !== "if")
     .map((e) => {
@@ -319,7 +349,8 @@ function unknownFields(schema: JsonSchemaProps, value: unknown, at: string): str
   return found;
 }
 
-function key(apiVersion: string, kind: string): string {
+/** How validators are keyed, here and in the build's compiled ones. */
+export function crdKey(apiVersion: string, kind: string): string {
   return `${apiVersion}|${kind}`;
 }
 
