@@ -96,10 +96,14 @@ describe("start-up footprint of the embedded default", () => {
 });
 
 describe("start-up footprint with a Redis component", () => {
-  it("loads ioredis once a component needs it (the log would see a heavy client)", async () => {
+  it("loads ioredis once a component needs it, and validates its file without ajv (the build compiled the validators)", async () => {
     const { sc, loaded } = await startLogged([redisComponentDir("statestore", "state.redis")]);
     try {
-      expect(await loaded()).toContain("ioredis");
+      const packages = await loaded();
+      expect(packages).toContain("ioredis");
+      // The file was validated by the validators the build compiled (tools/crd-artifacts.ts): ajv never loads.
+      expect(packages).toContain("ajv-formats");
+      expect(packages).not.toContain("ajv");
     } finally {
       await sc.kill();
     }
