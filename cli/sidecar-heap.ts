@@ -71,6 +71,9 @@ export const SIDECAR_START_FLAGS: readonly string[] = ["--max-semi-space-size=4"
 
 const DEFAULT_GROWING_PERCENT = 60;
 
+/** A node command-line flag matching `pattern` wins over the one we would set. */
+const onCommandLine = (execArgv: readonly string[], pattern: RegExp): boolean => execArgv.some((a) => pattern.test(a));
+
 /** NODE_OPTIONS for a process that will run `dapr-ts sidecar`: ours first, so the options in `current` win. */
 export function sidecarNodeOptions(current: string | undefined = process.env.NODE_OPTIONS): string {
   return [...SIDECAR_START_FLAGS, current ?? ""].join(" ").trim();
@@ -81,7 +84,7 @@ export function sidecarNodeOptions(current: string | undefined = process.env.NOD
  * line already sets one, or the variable is not a whole number).
  */
 export function growingPercent(execArgv: readonly string[], env: NodeJS.ProcessEnv): number | undefined {
-  if (execArgv.some((a) => /^--heap[-_]growing[-_]percent/.test(a))) return undefined;
+  if (onCommandLine(execArgv, /^--heap[-_]growing[-_]percent/)) return undefined;
   const raw = env["DAPR_TS_HEAP_GROWING_PERCENT"];
   if (raw === undefined || raw === "") return DEFAULT_GROWING_PERCENT;
   return /^\d+$/.test(raw) ? Number(raw) : undefined;
@@ -95,14 +98,12 @@ export function tuneOldGeneration(execArgv: readonly string[] = process.execArgv
 
 /** Applied by `dapr-ts sidecar` before the runtime loads; a wasm flag on the node command line wins. */
 export function compileWasmBaselineOnly(execArgv: readonly string[] = process.execArgv): void {
-  if (execArgv.some((a) => /^--(no-)?(liftoff|wasm)[-_]/.test(a))) return;
-  v8.setFlagsFromString("--liftoff-only");
+  if (!onCommandLine(execArgv, /^--(no-)?(liftoff|wasm)[-_]/)) v8.setFlagsFromString("--liftoff-only");
 }
 
 /** Applied by `dapr-ts sidecar` before the runtime loads; a pretenuring flag on the node command line wins. */
 export function allocateYoung(execArgv: readonly string[] = process.execArgv, setFlags: (flags: string) => void = v8.setFlagsFromString): void {
-  if (execArgv.some((a) => /^--(no-)?allocation[-_]site[-_]pretenuring/.test(a))) return;
-  setFlags("--no-allocation-site-pretenuring");
+  if (!onCommandLine(execArgv, /^--(no-)?allocation[-_]site[-_]pretenuring/)) setFlags("--no-allocation-site-pretenuring");
 }
 
 /** V8's own growth factor of the young generation (its default since V8 4.x, still in Node 20-22). */
@@ -114,7 +115,7 @@ const V8_SEMI_SPACE_GROWTH_FACTOR = 2;
  * sets the growth factor itself.
  */
 export function holdYoungGenerationWhileStarting(execArgv: readonly string[] = process.execArgv): () => void {
-  if (execArgv.some((a) => /^--semi[-_]space[-_]growth[-_]factor/.test(a))) return () => {};
+  if (onCommandLine(execArgv, /^--semi[-_]space[-_]growth[-_]factor/)) return () => {};
   v8.setFlagsFromString("--semi-space-growth-factor=1");
   let released = false;
   return () => {

@@ -8,14 +8,12 @@
 import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { _, Ajv } from "ajv";
+import { _, type Ajv } from "ajv";
 import standaloneCodeModule from "ajv/dist/standalone/index.js";
-import addFormatsModule from "ajv-formats";
-import { AJV_OPTIONS, crdDigest, crdKey, crdParseCache, parseCrdTexts, readCrdTexts, servedVersions, toAjvSchema, type CrdTexts } from "../sidecar/resources/crd-schema.js";
+import { crdDigest, crdKey, crdParseCache, newCrdAjv, parseCrdTexts, readCrdTexts, servedVersions, toAjvSchema, type CrdTexts } from "../sidecar/resources/crd-schema.js";
 
-// CommonJS modules; under NodeNext their default import is the module object.
+// CommonJS; under NodeNext its default import is the module object.
 const standaloneCode = ((standaloneCodeModule as unknown as { default?: unknown }).default ?? standaloneCodeModule) as unknown as (ajv: Ajv, refs: Record<string, string>) => string;
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => void;
 
 // Where the compiled code takes ajv-formats' checks from at run time.
 const FORMATS_MODULE = "ajv-formats/dist/formats";
@@ -24,8 +22,7 @@ const FORMATS_MODULE = "ajv-formats/dist/formats";
 export function crdValidatorsModule(texts: CrdTexts): string {
   // Resolvable from the bundle, as from here.
   createRequire(import.meta.url).resolve(FORMATS_MODULE);
-  const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true, formats: _`require(${FORMATS_MODULE}).fullFormats` } });
-  addFormats(ajv);
+  const ajv = newCrdAjv({ code: { source: true, formats: _`require(${FORMATS_MODULE}).fullFormats` } });
   const exportsById: Record<string, string> = {};
   const idByKey: Record<string, string> = {};
   servedVersions(parseCrdTexts(texts)).forEach((v, i) => {

@@ -22,10 +22,20 @@ import { parseAllDocuments } from "yaml";
 // shipped build brings its validators compiled (below), and then ajv is never loaded.
 const requireFromHere = createRequire(import.meta.url);
 
-/** ajv's options for the CRD schemas, here and in the validators the build compiles (tools/crd-artifacts.ts). */
-// strict: false because the schemas carry x-kubernetes-* keywords ajv does not know.
-// No useDefaults/coerceTypes/removeAdditional: validation must not touch the input.
-export const AJV_OPTIONS: AjvOptions = { strict: false, allErrors: true, logger: false };
+/**
+ * An ajv for the CRD schemas, with ajv-formats' checks; the sidecar's and the one the build
+ * compiles validators with (tools/crd-artifacts.ts), which adds its code options in `extra`.
+ */
+export function newCrdAjv(extra: AjvOptions = {}): Ajv {
+  const { Ajv: AjvClass } = requireFromHere("ajv") as typeof import("ajv");
+  // ajv-formats is CommonJS; its function is the module or its default.
+  const addFormats = requireFromHere("ajv-formats") as ((ajv: Ajv) => void) & { default?: (ajv: Ajv) => void };
+  // strict: false because the schemas carry x-kubernetes-* keywords ajv does not know.
+  // No useDefaults/coerceTypes/removeAdditional: validation must not touch the input.
+  const ajv = new AjvClass({ strict: false, allErrors: true, logger: false, ...extra });
+  (addFormats.default ?? addFormats)(ajv);
+  return ajv;
+}
 
 /** A Kubernetes structural schema node (the subset of JSONSchemaProps the CRDs use). */
 export interface JsonSchemaProps {
@@ -230,15 +240,8 @@ export function servedVersions(crds: CustomResourceDefinition[]): ServedVersion[
 }
 
 function compile(schema: JsonSchemaProps): ValidateFunction {
-  const c = loaded();
-  if (!c.ajv) {
-    const { Ajv: AjvClass } = requireFromHere("ajv") as typeof import("ajv");
-    // ajv-formats is CommonJS; its function is the module or its default.
-    const formats = requireFromHere("ajv-formats") as ((ajv: Ajv) => void) & { default?: (ajv: Ajv) => void };
-    c.ajv = new AjvClass(AJV_OPTIONS);
-    (formats.default ?? formats)(c.ajv);
-  }
-  return c.ajv.compile(toAjvSchema(schema, c.ajv.formats, true));
+  const ajv = (loaded().ajv ??= newCrdAjv());
+  return ajv.compile(toAjvSchema(schema, ajv.formats, true));
 }
 
 /**
