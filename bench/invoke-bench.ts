@@ -45,6 +45,13 @@ async function peakResidentMiB(pids: number[], work: () => Promise<void>, everyM
   return peaks;
 }
 
+/** A closed loop of `call` at 16 in flight for `ms`, and the CPU each process of `pids` spent per call meanwhile (µs). */
+async function saturated(call: () => Promise<void>, pids: number[], ms = 4000): Promise<{ load: LoadResult; cpuPerCall: number[] }> {
+  const before = pids.map(cpuTimeMs);
+  const load = await closedLoop(call, 16, ms);
+  return { load, cpuPerCall: pids.map((pid, i) => ((cpuTimeMs(pid) - before[i]!) * 1000) / load.latenciesMs.length) };
+}
+
 const body = Buffer.alloc(1024, 120);
 
 async function trivialApp(): Promise<{ port: number; close(): void }> {
@@ -166,14 +173,10 @@ export async function runInvokeBench(): Promise<{ report: string; checks: Check[
       pass: Math.max(...pacedRss) <= RSS_TARGET_MIB,
     });
     // CPU per call is the measure that holds up on a shared machine (wall-clock rates swing with the neighbours' load).
-    const cpuBefore = pids.map(cpuTimeMs);
-    const satVia = await closedLoop(via.call, 16, 4000);
-    const cpuPerCall = pids.map((pid, i) => ((cpuTimeMs(pid) - cpuBefore[i]!) * 1000) / satVia.latenciesMs.length);
+    const { load: satVia, cpuPerCall } = await saturated(via.call, pids);
     const satRss = pids.map(residentMiB);
     const satDirect = await closedLoop(direct.call, 16, 4000);
-    const floorCpuBefore = floor.pids.map(cpuTimeMs);
-    const satFloor = await closedLoop(floor.call, 16, 4000);
-    const floorCpuPerCall = floor.pids.map((pid, i) => ((cpuTimeMs(pid) - floorCpuBefore[i]!) * 1000) / satFloor.latenciesMs.length);
+    const { load: satFloor, cpuPerCall: floorCpuPerCall } = await saturated(floor.call, floor.pids);
     const ratio = satVia.throughput / satDirect.throughput;
     lines.push(`saturation (16 in flight): ${satVia.throughput.toFixed(0)} req/s through the sidecars vs ${satDirect.throughput.toFixed(0)} direct (ratio ${ratio.toFixed(2)}); ` +
       `through the two relays ${satFloor.throughput.toFixed(0)} req/s (ratio ${(satFloor.throughput / satDirect.throughput).toFixed(2)})`);
@@ -198,13 +201,9 @@ export async function runInvokeBench(): Promise<{ report: string; checks: Check[
       { name: "gRPC added p50", value: ms(gl.added[0]!), target: "<= 0.6 ms", pass: gl.added[0]! <= 0.6 },
       { name: "gRPC added p99", value: ms(gl.added[2]!), target: "<= 1.5 ms", pass: gl.added[2]! <= 1.5 },
     );
-    const grpcCpuBefore = pids.map(cpuTimeMs);
-    const satGrpc = await closedLoop(viaGrpc.call, 16, 4000);
-    const grpcCpuPerCall = pids.map((pid, i) => ((cpuTimeMs(pid) - grpcCpuBefore[i]!) * 1000) / satGrpc.latenciesMs.length);
+    const { load: satGrpc, cpuPerCall: grpcCpuPerCall } = await saturated(viaGrpc.call, pids);
     const gRatio = satGrpc.throughput / satDirect.throughput;
-    const floorGrpcCpuBefore = relays.grpc.pids.map(cpuTimeMs);
-    const satFloorGrpc = await closedLoop(floorGrpc.call, 16, 4000);
-    const floorGrpcCpuPerCall = relays.grpc.pids.map((pid, i) => ((cpuTimeMs(pid) - floorGrpcCpuBefore[i]!) * 1000) / satFloorGrpc.latenciesMs.length);
+    const { load: satFloorGrpc, cpuPerCall: floorGrpcCpuPerCall } = await saturated(floorGrpc.call, relays.grpc.pids);
     lines.push(`gRPC saturation: ${satGrpc.throughput.toFixed(0)} req/s (ratio ${gRatio.toFixed(2)} to direct HTTP); ` +
       `through the gRPC floor ${satFloorGrpc.throughput.toFixed(0)} req/s (ratio ${(satFloorGrpc.throughput / satDirect.throughput).toFixed(2)})`);
     lines.push(`gRPC CPU per call: caller's sidecar ${grpcCpuPerCall[0]!.toFixed(0)} µs, callee's ${grpcCpuPerCall[1]!.toFixed(0)} µs; ` +

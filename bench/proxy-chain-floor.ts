@@ -20,6 +20,7 @@
 // the difference between it and the sidecars is the sidecars' own work.
 import http from "node:http";
 import http2 from "node:http2";
+import type net from "node:net";
 import { fileURLToPath } from "node:url";
 import { sidecarNodeOptions, tuneOldGeneration } from "../cli/sidecar-heap.js";
 import { Pool } from "../sidecar/app-channel/undici-pool.js";
@@ -87,10 +88,7 @@ async function serveRelay(targetPort: number): Promise<void> {
     });
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const addr = server.address();
-  if (!addr || typeof addr === "string") throw new Error("relay: no port");
-  announceToParent({ port: addr.port });
+  await listenAndAnnounce(server);
 }
 
 /** InvokeService in, one HTTP/1.1 request to `targetPort` on, the answer back as an InvokeResponse. */
@@ -118,9 +116,14 @@ async function serveGrpcRelay(targetPort: number): Promise<void> {
         });
     });
   });
+  await listenAndAnnounce(server);
+}
+
+/** Listens on a free loopback port and tells the parent which. */
+async function listenAndAnnounce(server: net.Server): Promise<void> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const addr = server.address();
-  if (!addr || typeof addr === "string") throw new Error("gRPC relay: no port");
+  if (!addr || typeof addr === "string") throw new Error("relay: no port");
   announceToParent({ port: addr.port });
 }
 
