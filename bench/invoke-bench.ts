@@ -165,7 +165,7 @@ export async function runInvokeBench(): Promise<{ report: string; checks: Check[
       { name: "HTTP added p99", value: ms(h.added[2]!), target: "<= 1.5 ms", pass: h.added[2]! <= 1.5 },
     );
     lines.push(`sidecar resident memory at 1,000 req/s (peak of 100 ms samples): caller ${pacedRss[0]!.toFixed(1)} MiB, callee ${pacedRss[1]!.toFixed(1)} MiB; ` +
-      `the relays (a node:http server and an undici pool each) ${relayRss.map((m) => `${m.toFixed(1)} MiB`).join(", ")}`);
+      `the relays (node:http in, a framed hop between them, undici out) ${relayRss.map((m) => `${m.toFixed(1)} MiB`).join(", ")}`);
     checks.push({
       name: "sidecar RSS at 1,000 req/s",
       value: `${Math.max(...pacedRss).toFixed(1)} MiB`,

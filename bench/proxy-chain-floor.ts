@@ -1,13 +1,15 @@
 // The floor of the invocation bench: the least two Node processes can do to
-// relay a call, in the same place as the two sidecars. Each is a node:http
-// server that reads the request and sends it on with undici (keep-alive, 16
-// connections), then answers with what came back: no routing, no headers
-// added, no policies, no metrics. client -> relay 1 -> relay 2 -> app, as
+// relay a call, in the same place as the two sidecars. The first is a
+// node:http server that reads the request and sends it on to the second over
+// a bare framed TCP hop (bench/floor-frames.ts, as the sidecars send theirs
+// framed); the second sends it on to the app with undici (keep-alive), and
+// each answers with what came back: no routing, no headers added, no
+// policies, no metrics. client -> relay 1 -> relay 2 -> app, as
 // client -> caller's sidecar -> callee's sidecar -> app.
 //
 // The relays run with the sidecar's heap settings (cli/sidecar-heap.ts: the
-// same V8 flags, the same old-generation growth) and load only undici's Pool,
-// as the sidecar's app channel does, so their memory is a like-for-like floor.
+// same V8 flags, the same old-generation growth); the second loads undici's
+// Pool, as the callee's app channel does, so their memory is a like-for-like floor.
 //
 // For gRPC invocation the first relay is a node:http2 server instead, taking
 // InvokeService calls as the caller's sidecar does and answering with an
@@ -25,6 +27,7 @@ import { fileURLToPath } from "node:url";
 import { sidecarNodeOptions, tuneOldGeneration } from "../cli/sidecar-heap.js";
 import { Pool } from "../sidecar/app-channel/undici-pool.js";
 import { announceToParent, forkServer, type ChildServer } from "./child-server.js";
+import { framedClient, framedServer } from "./floor-frames.js";
 import { encodeFields } from "./lean-grpc-client.js";
 import { frameMessage } from "../sidecar/api/grpc/h2/grpc-frames.js";
 
@@ -38,7 +41,7 @@ export interface ProxyChainFloor {
 }
 
 /** A relay in its own process, with the sidecar's NODE_OPTIONS, forwarding to `targetPort`. */
-function startRelay(mode: "serve-relay" | "serve-grpc-relay", targetPort: number): Promise<ChildServer<{ port: number }>> {
+function startRelay(mode: "serve-relay" | "serve-grpc-relay" | "serve-framed-relay", targetPort: number): Promise<ChildServer<{ port: number }>> {
   return forkServer(fileURLToPath(import.meta.url), [mode, String(targetPort)],
     { ...process.env, NODE_OPTIONS: sidecarNodeOptions(process.env.NODE_OPTIONS) });
 }
@@ -47,7 +50,7 @@ function startRelay(mode: "serve-relay" | "serve-grpc-relay", targetPort: number
 export async function startProxyChainFloor(appPort: number): Promise<ProxyChainFloor> {
   const started: ChildServer<{ port: number }>[] = [];
   try {
-    const second = await startRelay("serve-relay", appPort);
+    const second = await startRelay("serve-framed-relay", appPort);
     started.push(second);
     const first = await startRelay("serve-relay", second.info.port);
     started.push(first);
@@ -67,34 +70,39 @@ export async function startProxyChainFloor(appPort: number): Promise<ProxyChainF
   }
 }
 
+/** HTTP in, on to the second relay framed. */
 async function serveRelay(targetPort: number): Promise<void> {
   tuneOldGeneration();
-  const pool = new Pool(`http://127.0.0.1:${targetPort}`, { connections: 16 });
+  const next = framedClient(targetPort);
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const contentType = req.headers["content-type"];
-      pool.request({ method: req.method as "POST", path: req.url!, body: Buffer.concat(chunks), headers: contentType ? { "content-type": contentType } : {} })
-        .then(async (r) => {
-          const body = Buffer.from(await r.body.arrayBuffer());
-          res.writeHead(r.statusCode, { "content-length": body.length });
-          res.end(body);
-        })
-        .catch(() => {
-          res.writeHead(502);
-          res.end();
-        });
+      next.call(req.url!, Buffer.concat(chunks)).then((a) => {
+        res.writeHead(a.status, { "content-length": a.body.length });
+        res.end(a.body);
+      });
     });
   });
   server.keepAliveTimeout = 60_000;
   await listenAndAnnounce(server);
 }
 
-/** InvokeService in, one HTTP/1.1 request to `targetPort` on, the answer back as an InvokeResponse. */
+/** Framed in, on to the app over HTTP/1.1 (an undici pool, as the sidecar's app channel). */
+async function serveFramedRelay(appPort: number): Promise<void> {
+  tuneOldGeneration();
+  const pool = new Pool(`http://127.0.0.1:${appPort}`, { connections: 16 });
+  const server = framedServer(async (path, body) => {
+    const r = await pool.request({ method: "POST", path, body, headers: { "content-type": "application/octet-stream" } });
+    return { status: r.statusCode, body: Buffer.from(await r.body.arrayBuffer()) };
+  });
+  await listenAndAnnounce(server);
+}
+
+/** InvokeService in, on to the second relay framed, the answer back as an InvokeResponse. */
 async function serveGrpcRelay(targetPort: number): Promise<void> {
   tuneOldGeneration();
-  const pool = new Pool(`http://127.0.0.1:${targetPort}`, { connections: 16 });
+  const next = framedClient(targetPort);
   const server = http2.createServer();
   server.on("stream", (stream) => {
     const chunks: Buffer[] = [];
@@ -103,10 +111,10 @@ async function serveGrpcRelay(targetPort: number): Promise<void> {
     stream.on("end", () => {
       // The request message without its 5-byte frame header, passed on as it is.
       const body = Buffer.concat(chunks).subarray(5);
-      pool.request({ method: "POST", path: "/echo", body, headers: { "content-type": "application/octet-stream" } })
-        .then(async (r) => {
+      next.call("/echo", body)
+        .then((r) => {
           // InvokeResponse{data: Any{value: answer}, content_type}
-          const answer = encodeFields([[1, encodeFields([[2, Buffer.from(await r.body.arrayBuffer())]])], [2, "text/plain"]]);
+          const answer = encodeFields([[1, encodeFields([[2, r.body]])], [2, "text/plain"]]);
           stream.respond({ ":status": 200, "content-type": "application/grpc+proto" }, { waitForTrailers: true });
           stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0", "grpc-message": "OK" }));
           stream.end(frameMessage(answer));
@@ -127,7 +135,9 @@ async function listenAndAnnounce(server: net.Server): Promise<void> {
   announceToParent({ port: addr.port });
 }
 
-const relays: Record<string, (targetPort: number) => Promise<void>> = { "serve-relay": serveRelay, "serve-grpc-relay": serveGrpcRelay };
+const relays: Record<string, (targetPort: number) => Promise<void>> = {
+  "serve-relay": serveRelay, "serve-grpc-relay": serveGrpcRelay, "serve-framed-relay": serveFramedRelay,
+};
 const serve = process.argv[1] === fileURLToPath(import.meta.url) ? relays[process.argv[2] ?? ""] : undefined;
 if (serve) {
   serve(Number(process.argv[3])).catch((err) => {

@@ -7,7 +7,7 @@ import type { AppChannel } from "../app-channel/app-channel.js";
 import type { ExtraService } from "../api/grpc/grpc-server.js";
 import type { GrpcHandlers } from "../api/grpc/grpc-helpers.js";
 import type { UnknownMethodHandler } from "../api/grpc/unknown-methods.js";
-import type { Http1Handler } from "../api/grpc/internal-http1.js";
+import type { Socket } from "node:net";
 import type { DirectRoute } from "../api/http/direct-routes.js";
 import type { MetadataCore } from "../building-blocks/metadata/metadata-core.js";
 import type { PubSubCore } from "../building-blocks/pubsub/pubsub-core.js";
@@ -50,10 +50,10 @@ export interface BuildingBlock {
   /** Serves internal-port calls to methods no service there has (proxied calls for this sidecar's app). */
   internalGrpcUnknownMethods?: UnknownMethodHandler;
   /**
-   * Serves requests that reach the internal port over HTTP/1.1 (from other dapr-ts sidecars,
-   * api/grpc/internal-http1.ts); `accepted` is called once the port takes them.
+   * Serves the connections that reach the internal port with framed calls (from other dapr-ts
+   * sidecars, api/grpc/internal-frames.ts); `accepted` is called once the port takes them.
    */
-  internalHttp1?: { handler: Http1Handler; accepted(): void };
+  internalFrames?: InternalFrames;
   /** Answers HTTP requests no route matched (service invocation's proxy mode). */
   /** The block's hottest HTTP routes, served past express's router as well (api/http/direct-routes.ts). */
   httpDirect?: DirectRoute[];
@@ -69,3 +69,11 @@ export interface BuildingBlock {
 }
 
 export type BlockFactory = (ctx: BlockContext) => BuildingBlock;
+
+/** Who serves framed connections on the internal port (building-blocks/invoke/call-local-frames-server.ts). */
+export interface InternalFrames {
+  take(socket: Socket): void;
+  /** Idle connections close at once, busy ones after their call; what is left after `graceMs` is cut. */
+  close(graceMs: number): Promise<void>;
+  accepted(): void;
+}

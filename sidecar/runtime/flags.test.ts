@@ -30,10 +30,10 @@ describe("parseSidecarFlags", () => {
     for (const [args, message] of bad) expect(() => parseSidecarFlags(args, {})).toThrow(message);
   });
 
-  it("reads DAPR_TS_INTERNAL_HTTP1 (on by default), naming it when its value is no boolean", () => {
-    expect(parseSidecarFlags([], {}).internalHttp1).toBe(true);
-    expect(parseSidecarFlags([], { DAPR_TS_INTERNAL_HTTP1: "false" }).internalHttp1).toBe(false);
-    expect(() => parseSidecarFlags([], { DAPR_TS_INTERNAL_HTTP1: "sometimes" })).toThrow(/^DAPR_TS_INTERNAL_HTTP1: invalid boolean 'sometimes'/);
+  it("reads DAPR_TS_INTERNAL_FRAMES (on by default), naming it when its value is no boolean", () => {
+    expect(parseSidecarFlags([], {}).internalFrames).toBe(true);
+    expect(parseSidecarFlags([], { DAPR_TS_INTERNAL_FRAMES: "false" }).internalFrames).toBe(false);
+    expect(() => parseSidecarFlags([], { DAPR_TS_INTERNAL_FRAMES: "sometimes" })).toThrow(/^DAPR_TS_INTERNAL_FRAMES: invalid boolean 'sometimes'/);
   });
 
   it("reads Kubernetes quantities for sizes", () => {

@@ -41,11 +41,11 @@ export interface SidecarOptions {
   /** Kubernetes mode: do not add the built-in `kubernetes` secret store. */
   disableBuiltinK8sSecretStore: boolean;
   /**
-   * Invocations between dapr-ts sidecars may travel over HTTP/1.1 on the internal port
-   * (building-blocks/invoke/call-local-http1-wire.ts). On by default; env DAPR_TS_INTERNAL_HTTP1=false
+   * Invocations between dapr-ts sidecars may travel as framed calls on the internal port
+   * (building-blocks/invoke/call-local-frames-wire.ts). On by default; env DAPR_TS_INTERNAL_FRAMES=false
    * keeps this sidecar to gRPC both ways, as a Dapr sidecar speaks.
    */
-  internalHttp1: boolean;
+  internalFrames: boolean;
 }
 
 /** Parses Kubernetes-style quantities as daprd does for --max-body-size: "4Mi", "512Ki", "1G", "1048576". */
@@ -165,6 +165,6 @@ export function parseSidecarFlags(argv: string[], env: NodeJS.ProcessEnv = proce
     podName: env.POD_NAME,
     placementHostAddress: s("placement-host-address") || undefined,
     disableBuiltinK8sSecretStore: bool("disable-builtin-k8s-secret-store", s("disable-builtin-k8s-secret-store"), false),
-    internalHttp1: readBool("DAPR_TS_INTERNAL_HTTP1", env.DAPR_TS_INTERNAL_HTTP1 || undefined, true),
+    internalFrames: readBool("DAPR_TS_INTERNAL_FRAMES", env.DAPR_TS_INTERNAL_FRAMES || undefined, true),
   };
 }

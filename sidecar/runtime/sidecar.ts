@@ -14,7 +14,7 @@ import { loadConfiguration } from "../resources/configuration-loader.js";
 import { buildHttpApi } from "../api/http/http-server.js";
 import { bindGrpc, buildGrpcApi } from "../api/grpc/grpc-server.js";
 import { buildInternalGrpc } from "../api/grpc/internal-server.js";
-import { acceptHttp1, type Http1Connections } from "../api/grpc/internal-http1.js";
+import { acceptFrames } from "../api/grpc/internal-frames.js";
 import { StateCore } from "../building-blocks/state/state-core.js";
 import { PubSubCore } from "../building-blocks/pubsub/pubsub-core.js";
 import { MetadataCore } from "../building-blocks/metadata/metadata-core.js";
@@ -23,7 +23,7 @@ import { createAppChannel } from "../app-channel/create-app-channel.js";
 import type { AppChannel } from "../app-channel/app-channel.js";
 import { AppHealthMonitor } from "../app-channel/app-health.js";
 import { waitForAppPort } from "../app-channel/wait-for-app.js";
-import type { BlockContext, BuildingBlock } from "./building-block.js";
+import type { BlockContext, BuildingBlock, InternalFrames } from "./building-block.js";
 import { buildingBlocks } from "./building-blocks.js";
 import type { SidecarOptions } from "./flags.js";
 import type { PolicySource, RuntimeContext } from "./runtime-context.js";
@@ -57,7 +57,7 @@ export class Sidecar {
   private http: Listening[] = [];
   private grpcServer?: grpc.Server;
   private internalServer?: grpc.Server;
-  private internalHttp1?: Http1Connections;
+  private internalFrames?: InternalFrames;
   private blocks: BuildingBlock[] = [];
   private componentsReady = false;
   private appReady = false;
@@ -141,8 +141,8 @@ export class Sidecar {
         force.unref();
         server.tryShutdown(() => { clearTimeout(force); resolve(); });
       }));
-      const internalHttp1Done = this.internalHttp1?.close(graceMs);
-      await Promise.all([...this.http.map((l) => closeGracefully(l.server, graceMs)), ...grpcDone, internalHttp1Done]);
+      const internalFramesDone = this.internalFrames?.close(graceMs);
+      await Promise.all([...this.http.map((l) => closeGracefully(l.server, graceMs)), ...grpcDone, internalFramesDone]);
       await this.appChannel?.close();
       await this.hub.closeAll();
       this.logger.info("shutdown complete");
@@ -198,11 +198,12 @@ export class Sidecar {
       Object.assign({}, ...this.blocks.map((b) => b.internalGrpc ?? {})),
       this.blocks.find((b) => b.internalGrpcUnknownMethods)?.internalGrpcUnknownMethods,
     );
-    const http1 = this.blocks.find((b) => b.internalHttp1)?.internalHttp1;
-    if (http1) {
-      this.internalHttp1 = acceptHttp1(this.internalServer, http1.handler);
-      if (this.internalHttp1) http1.accepted();
-      else this.logger.warn("the internal port serves gRPC only: the installed grpc-js lacks the hook HTTP/1.1 beside it relies on");
+    const frames = this.blocks.find((b) => b.internalFrames)?.internalFrames;
+    if (frames) {
+      if (acceptFrames(this.internalServer, (socket) => frames.take(socket))) {
+        this.internalFrames = frames;
+        frames.accepted();
+      } else this.logger.warn("the internal port serves gRPC only: the installed grpc-js lacks the hook framed calls beside it rely on");
     }
     // DAPR_HOST_IP is the address other machines reach this sidecar on (several-machine name resolution).
     const internalHost = o.mode === "kubernetes" ? "0.0.0.0" : process.env.DAPR_HOST_IP || o.listenAddresses[0]!;

@@ -154,7 +154,7 @@ spec:
     console.log(`streamed 50 MiB echo: RSS growth caller ${growth[0]!.toFixed(1)} MiB, callee ${growth[1]!.toFixed(1)} MiB`);
     // Buffering would cost at least 100 MiB per sidecar (50 MiB each way); streaming holds a few chunks,
     // plus the read buffers V8 has not collected yet (it frees them in bulk, at a full GC): up to ~50 MiB
-    // on the caller between two dapr-ts sidecars (HTTP/1.1 between them), whatever the size of the body.
+    // on the caller between two dapr-ts sidecars (framed calls between them), whatever the size of the body.
     for (const g of growth) expect(g).toBeLessThan(64);
   }, 180_000);
 

@@ -28,12 +28,12 @@ function rawGet(port: number, path: string): Promise<{ status: number; body: str
   });
 }
 
-// Between two dapr-ts sidecars a call goes over HTTP/1.1 once the callee has said it takes it
-// (call-local-http1-wire.ts); with DAPR_TS_INTERNAL_HTTP1=false both speak gRPC only, as Dapr's
+// Between two dapr-ts sidecars a call goes framed over TCP once the callee has said it takes it
+// (call-local-frames-wire.ts); with DAPR_TS_INTERNAL_FRAMES=false both speak gRPC only, as Dapr's
 // sidecars do. Every test runs both ways.
 describe.each([
-  ["HTTP/1.1 between the sidecars", {}],
-  ["gRPC between the sidecars", { DAPR_TS_INTERNAL_HTTP1: "false" }],
+  ["framed calls between the sidecars", {}],
+  ["gRPC between the sidecars", { DAPR_TS_INTERNAL_FRAMES: "false" }],
 ] as const)("service invocation between two sidecars (%s)", (_, transportEnv) => {
   let home: string;
   let callee: TestApp;

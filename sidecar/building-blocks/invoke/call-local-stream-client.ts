@@ -1,23 +1,45 @@
 // Caller side of CallLocalStream: sends the request header, then the body in
 // payload chunks as fast as the callee takes them; resolves once the callee's
 // response header arrives, with the response body as a stream (or a Buffer when
-// the callee sent a whole small body at once). Runs on the lean HTTP/2 channel,
-// with the messages written and read by call-local-stream-codec.ts.
+// the callee sent a whole small body at once). Runs on the lean HTTP/2 channel
+// (api/grpc/h2/), or on framed TCP to another dapr-ts sidecar
+// (call-local-frames-client.ts), with the messages written and read by
+// call-local-stream-codec.ts.
+import type { IncomingHttpHeaders } from "node:http2";
 import type { Readable } from "node:stream";
-import type { H2GrpcCall } from "../../api/grpc/h2/grpc-call.js";
-import type { H2GrpcChannel } from "../../api/grpc/h2/grpc-channel.js";
 import { mayAbort } from "../../resiliency/index.js";
 import { decodeResponseMessage, encodeRequestFrame, type DecodedResponseMessage, type StreamRequestHead } from "./call-local-stream-codec.js";
 import { chunked, openBody } from "./stream-payloads.js";
-import { HTTP1_ADVERT_HEADER, HTTP1_ADVERT_VALUE } from "./call-local-http1-wire.js";
+import { FRAMES_ADVERT_HEADER, FRAMES_ADVERT_VALUE } from "./call-local-frames-wire.js";
 
 export interface StreamedAnswer {
   status: number;
   headers: Record<string, string>;
   contentType: string;
   body: Readable | Buffer;
-  /** The callee said its port also takes HTTP/1.1 calls (call-local-http1-wire.ts). */
-  http1?: boolean;
+  /** The callee said its port also takes framed calls (call-local-frames-wire.ts). */
+  frames?: boolean;
+}
+
+/** One CallLocalStream call as its caller drives it, whatever carries it. */
+export interface CallerStream {
+  /** Sends one framed message; resolves when the transport can take more (or the call is over). */
+  sendFrame(frame: Buffer): Promise<void>;
+  /** No more of the request, after one last framed message if given. */
+  endWithFrame(frame?: Buffer): void;
+  end(): void;
+  /** Ends the call from this side; the reader sees CANCELLED. */
+  cancel(): void;
+  /** The next message of the answer; undefined after the last one of a call that ended OK; rejects with its error. */
+  next(): Promise<Buffer | undefined>;
+  /** True once the call has ended (status known). */
+  readonly finished: boolean;
+  /** The answer's headers, on transports that have them. */
+  readonly headers: IncomingHttpHeaders | undefined;
+}
+
+export interface CallerChannel {
+  start(path: string): CallerStream;
 }
 
 const PATH = "/dapr.proto.internals.v1.ServiceInvocation/CallLocalStream";
@@ -27,7 +49,7 @@ const NO_BODY = Buffer.alloc(0);
  * `body`: a Buffer (or undefined, no body) is sent whole in the leading
  * message; a stream goes out in chunks.
  */
-export async function callLocalStream(channel: H2GrpcChannel, head: StreamRequestHead, body: AsyncIterable<Buffer> | Buffer | undefined, signal: AbortSignal): Promise<StreamedAnswer> {
+export async function callLocalStream(channel: CallerChannel, head: StreamRequestHead, body: AsyncIterable<Buffer> | Buffer | undefined, signal: AbortSignal): Promise<StreamedAnswer> {
   const call = channel.start(PATH);
   // Only until the answer's head is in: the body that follows is cancelled by whoever reads it.
   // (A run without a resiliency timeout passes a signal that never aborts: no listener then.)
@@ -55,8 +77,8 @@ export async function callLocalStream(channel: H2GrpcChannel, head: StreamReques
     const answer = first.payload ? await wholeOrStream(first.payload, next) : await openBody(undefined, iterate(next), false);
     // Whoever reads the answer stopped (or it ended): a finished call ignores this, a running one stops.
     if (!Buffer.isBuffer(answer)) answer.once("close", () => call.cancel());
-    const http1 = call.headers?.[HTTP1_ADVERT_HEADER] === HTTP1_ADVERT_VALUE;
-    return { status: r.status, headers: r.headers, contentType: r.contentType, body: answer, http1 };
+    const frames = call.headers?.[FRAMES_ADVERT_HEADER] === FRAMES_ADVERT_VALUE;
+    return { status: r.status, headers: r.headers, contentType: r.contentType, body: answer, frames };
   } catch (err) {
     call.cancel();
     throw err;
@@ -98,7 +120,7 @@ function iterate(next: () => Promise<DecodedResponseMessage | undefined>): Async
   };
 }
 
-async function pump(call: H2GrpcCall, head: StreamRequestHead, body: AsyncIterable<Buffer>): Promise<void> {
+async function pump(call: CallerStream, head: StreamRequestHead, body: AsyncIterable<Buffer>): Promise<void> {
   await call.sendFrame(encodeRequestFrame(head, undefined));
   let seq = 0;
   for await (const data of chunked(body)) {

@@ -1,4 +1,5 @@
 import http2 from "node:http2";
+import net from "node:net";
 import { Readable } from "node:stream";
 import * as grpc from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
@@ -7,11 +8,11 @@ import { buildInternalGrpc } from "../../api/grpc/internal-server.js";
 import { rawHandlerOf, withRawHandler } from "../../api/grpc/unary-fast-path.js";
 import type { AppStreamResponse } from "../../app-channel/app-channel.js";
 import { Errors } from "../../errors/catalog.js";
-import { acceptHttp1 } from "../../api/grpc/internal-http1.js";
-import { callLocalHttp1 } from "./call-local-http1-client.js";
-import { http1PoolTo } from "./call-local-http1-pool.js";
-import { serveCallLocalHttp1 } from "./call-local-http1-server.js";
-import { HTTP1_ADVERT_HEADER } from "./call-local-http1-wire.js";
+import { acceptFrames } from "../../api/grpc/internal-frames.js";
+import { FramesChannel, FramesConnectionError } from "./call-local-frames-client.js";
+import { FramesConnections } from "./call-local-frames-server.js";
+import { FRAMES_ADVERT_HEADER } from "./call-local-frames-wire.js";
+import { serveCallLocalStream } from "./call-local-stream-server.js";
 import { callLocalStream, type StreamedAnswer } from "./call-local-stream-client.js";
 import type { StreamRequestHead } from "./call-local-stream-codec.js";
 import { encodeRequestMessage } from "./call-local-stream-codec.js";
@@ -31,7 +32,9 @@ interface Running {
   call(head: StreamRequestHead, body: AsyncIterable<Buffer> | Buffer | undefined, signal: AbortSignal): Promise<StreamedAnswer>;
   seen: InboundStreamInvoke[];
   grpcJsCalls: () => number;
-  core: { acceptsHttp1: boolean };
+  core: { acceptsFrames: boolean };
+  frames: FramesChannel;
+  connections: FramesConnections;
   close(): void;
 }
 
@@ -44,13 +47,13 @@ afterEach(() => {
 /**
  * An internal server with invocation's own handlers, over a core whose app is
  * `app`. "raw": CallLocalStream as the sidecar builds it (the raw handler
- * wins); "grpc-js": the grpc-js registration alone; "http1": the same port
- * taking the call over HTTP/1.1, as from another dapr-ts sidecar. All three
+ * wins); "grpc-js": the grpc-js registration alone; "frames": the same port
+ * taking the call framed over TCP, as from another dapr-ts sidecar. All three
  * must behave the same.
  */
 async function start(transport: Transport, app: App): Promise<Running> {
   const seen: InboundStreamInvoke[] = [];
-  const core = { acceptsHttp1: false, handleInboundStream: async (req: InboundStreamInvoke) => (seen.push(req), app(req)) };
+  const core = { acceptsFrames: false, handleInboundStream: async (req: InboundStreamInvoke) => (seen.push(req), app(req)) };
   const handlers = invokeInternalHandlers(core as unknown as InvokeCore);
   const raw = rawHandlerOf(handlers["CallLocalStream"]);
   expect(raw).toBeDefined();
@@ -60,26 +63,26 @@ async function start(transport: Transport, app: App): Promise<Running> {
     (handlers["CallLocalStream"] as (c: unknown) => void)(call);
   };
   const server = buildInternalGrpc({ CallLocalStream: (transport === "grpc-js" ? grpcJs : withRawHandler(grpcJs, raw!)) as never });
-  const http1 = acceptHttp1(server, serveCallLocalHttp1(core as unknown as InvokeCore));
-  expect(http1).toBeDefined();
+  const connections = new FramesConnections((call) => serveCallLocalStream(core as unknown as InvokeCore, call));
+  expect(acceptFrames(server, (socket) => connections.take(socket))).toBe(true);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
   );
   const channel = new H2GrpcChannel(`127.0.0.1:${port}`);
-  const pool = http1PoolTo("127.0.0.1", port);
+  const frames = new FramesChannel("127.0.0.1", port);
   return {
-    port, channel, seen, core, grpcJsCalls: () => grpcJsCalls,
-    call: (h, body, signal) => (transport === "http1" ? callLocalHttp1(pool, h, body, signal) : callLocalStream(channel, h, body, signal)),
+    port, channel, seen, core, grpcJsCalls: () => grpcJsCalls, frames, connections,
+    call: (h, body, signal) => callLocalStream(transport === "frames" ? frames : channel, h, body, signal),
     close: () => {
       channel.close();
-      void pool.destroy();
+      frames.close();
       server.forceShutdown();
-      void http1!.close(0);
+      void connections.close(0);
     },
   };
 }
 
-type Transport = "raw" | "grpc-js" | "http1";
+type Transport = "raw" | "grpc-js" | "frames";
 
 const head = (verb = "PUT"): StreamRequestHead => ({ method: "orders/1", contentType: "text/plain", verb, query: "q=1", metadata: { "dapr-caller-app-id": "caller", "x-a": "1, 2" } });
 
@@ -105,7 +108,7 @@ function endless(): { body: Readable; pulled: () => number } {
   return { body, pulled: () => pulled };
 }
 
-describe.each(["raw", "grpc-js", "http1"] as const)("invocation callee over %s", (transport) => {
+describe.each(["raw", "grpc-js", "frames"] as const)("invocation callee over %s", (transport) => {
   it("hands a small body to the app whole and answers in one message, without hop-by-hop headers", async () => {
     running = await start(transport, async () => ({
       status: 201, headers: { "content-length": "3", connection: "keep-alive", "x-b": "b" }, contentType: "text/plain",
@@ -266,24 +269,153 @@ function rawCall(session: http2.ClientHttp2Session, body: Buffer, extra: http2.O
   });
 }
 
-describe("HTTP/1.1 between dapr-ts sidecars", () => {
-  it("is offered on CallLocalStream answers once the port takes it, and not before", async () => {
-    running = await start("raw", async () => ({ status: 200, headers: {}, body: Readable.from([Buffer.from("x")]) }));
-    const before = await callLocalStream(running.channel, head(), undefined, new AbortController().signal);
-    expect(before.http1).toBe(false);
-    running.core.acceptsHttp1 = true;
-    const after = await callLocalStream(running.channel, head(), undefined, new AbortController().signal);
-    expect(after.http1).toBe(true);
-    expect(HTTP1_ADVERT_HEADER.startsWith("dapr-ts-")).toBe(true);
+describe("framed calls between dapr-ts sidecars", () => {
+  const signal = () => new AbortController().signal;
+  // Of known length: the answer comes back whole.
+  const ok: App = async () => ({ status: 200, headers: { "content-length": "4" }, body: Readable.from([Buffer.from("fine")]) });
+
+  it("are offered on CallLocalStream answers once the port takes them, and not before", async () => {
+    running = await start("raw", ok);
+    const before = await callLocalStream(running.channel, head(), undefined, signal());
+    expect(before.frames).toBe(false);
+    running.core.acceptsFrames = true;
+    const after = await callLocalStream(running.channel, head(), undefined, signal());
+    expect(after.frames).toBe(true);
+    expect(FRAMES_ADVERT_HEADER.startsWith("dapr-ts-")).toBe(true);
   });
 
-  it("answers 404 to any other request on the port's HTTP/1.1 side, and keeps serving", async () => {
-    running = await start("http1", async () => ({ status: 200, headers: {}, body: Readable.from([Buffer.from("fine")]) }));
-    const base = `http://127.0.0.1:${running.port}`;
-    expect((await fetch(`${base}/v1.0/state/x`)).status).toBe(404);
-    expect((await fetch(`${base}/dapr-ts/invoke/m`, { method: "GET" })).status).toBe(404);
-    const ok = await running.call(head(), Buffer.from("b"), new AbortController().signal);
-    expect((await readAll(ok.body)).toString()).toBe("fine");
-    expect(running.seen).toHaveLength(1);
+  it("reuse one connection for calls one after another, and open more for calls at once", async () => {
+    running = await start("frames", ok);
+    for (let i = 0; i < 5; i++) expect((await running.call(head(), Buffer.from("b"), signal())).body.toString()).toBe("fine");
+    expect(running.connections.connections).toBe(1);
+    expect(running.frames.idleConnections).toBe(1);
+    await Promise.all([1, 2, 3].map(() => running!.call(head(), Buffer.from("b"), signal())));
+    expect(running.connections.connections).toBe(3);
+    expect(running.frames.idleConnections).toBe(3);
+  });
+
+  it("close a connection the callee answered before the request ended, and serve the next call on another", async () => {
+    running = await start("frames", async (req) => {
+      if (req.method === "deny") throw Errors.directInvokeDenied("no");
+      return ok(req);
+    });
+    const source = endless();
+    const denied = await running.call({ ...head(), method: "deny" }, source.body, signal());
+    expect(denied.status).toBe(403);
+    source.body.destroy();
+    await until(() => running!.connections.connections === 0);
+    const next = await running.call(head(), Buffer.from("b"), signal());
+    expect(next.body.toString()).toBe("fine");
+  });
+
+  it("cancel the callee's call when the caller gives up, and keep serving", async () => {
+    let cancelled = false;
+    running = await start("frames", async (req) => {
+      if (req.method !== "hang") return ok(req);
+      const body = new Readable({ read() {} });
+      body.once("close", () => (cancelled = true));
+      return { status: 200, headers: {}, body };
+    });
+    const ac = new AbortController();
+    const hung = await running.call({ ...head(), method: "hang" }, undefined, ac.signal);
+    (hung.body as Readable).on("error", () => {});
+    (hung.body as Readable).destroy();
+    await until(() => cancelled);
+    const late = running.call({ ...head(), method: "never-answered" }, undefined, ac.signal);
+    ac.abort();
+    await expect(late).rejects.toMatchObject({ code: grpc.status.CANCELLED });
+    expect((await running.call(head(), Buffer.from("b"), signal())).body.toString()).toBe("fine");
+  });
+
+  it("fail with notFramesPeer against a port that speaks only gRPC (it served nothing)", async () => {
+    const server = buildInternalGrpc({});
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    );
+    const frames = new FramesChannel("127.0.0.1", port);
+    try {
+      const err = await callLocalStream(frames, head(), Buffer.from("b"), signal()).catch((e) => e);
+      expect(err).toBeInstanceOf(FramesConnectionError);
+      expect(err.notFramesPeer).toBe(true);
+      expect(err.code).toBe(grpc.status.UNAVAILABLE);
+    } finally {
+      frames.close();
+      server.forceShutdown();
+    }
+  });
+
+  it("fail UNAVAILABLE when nothing listens, and INTERNAL when the callee goes mid-answer", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const nobody = new FramesChannel("127.0.0.1", port);
+    const refused = await callLocalStream(nobody, head(), undefined, signal()).catch((e) => e);
+    nobody.close();
+    expect(refused).toMatchObject({ code: grpc.status.UNAVAILABLE, notFramesPeer: false });
+
+    const source = endless();
+    running = await start("frames", () => ({ status: 200, headers: {}, body: source.body }));
+    const answer = await running.call(head(), undefined, signal());
+    const body = answer.body as Readable;
+    const failed = new Promise<Error>((resolve) => body.once("error", resolve));
+    body.resume();
+    void running.connections.close(0);
+    expect((await failed).message).toMatch(/connection closed before the answer ended/);
+  });
+
+  it("drop a connection that sends anything but frames, and keep serving others", async () => {
+    running = await start("frames", ok);
+    for (const bytes of [
+      Buffer.from("dapr-ts frames/1\n\x07\0\0\0\0"), // an unknown flag
+      Buffer.from("dapr-ts frames/1\n\x80\0\0\0\0"), // an END with no call
+      Buffer.from("dapr-ts frames/2\n"), // another version
+      Buffer.concat([Buffer.from("dapr-ts frames/1\n"), Buffer.from([0, 0, 0, 0, 3, 0xff, 0xff, 0xff])]), // no request message
+    ]) {
+      const got = await new Promise<string>((resolve) => {
+        const s = net.connect(running!.port, "127.0.0.1", () => s.write(bytes));
+        let data = "";
+        s.on("data", (d) => (data += d.toString("latin1")));
+        s.on("error", () => {});
+        s.on("close", () => resolve(data));
+        setTimeout(() => s.end(Buffer.from([0x80, 0, 0, 0, 0])), 50);
+      });
+      // The preface, then (for a request it cannot read) the call's INTERNAL status; never an answer.
+      expect(got.startsWith("dapr-ts frames/1\n")).toBe(true);
+      expect(got).not.toContain("fine");
+    }
+    expect((await running.call(head(), Buffer.from("b"), signal())).body.toString()).toBe("fine");
+  });
+
+  it("close idle connections at once on shutdown, let a busy one finish its answer, and cut what is left after the grace period", async () => {
+    let release: (() => void) | undefined;
+    const app: App = async (req) => {
+      if (req.method === "slow") await new Promise<void>((r) => (release = r));
+      if (req.method === "never") await new Promise<never>(() => {});
+      return ok(req);
+    };
+    running = await start("frames", app);
+    const idle = new FramesChannel("127.0.0.1", running.port);
+    expect((await callLocalStream(idle, head(), undefined, signal())).body.toString()).toBe("fine");
+    const slow = running.call({ ...head(), method: "slow" }, undefined, signal());
+    await until(() => release !== undefined);
+    expect(running.connections.connections).toBe(2);
+    const closed = running.connections.close(5_000);
+    await until(() => running!.connections.connections === 1); // the idle one went at once
+    release!();
+    expect((await slow).body.toString()).toBe("fine");
+    await closed; // ...and the busy one after its answer, well before the grace period
+    idle.close();
+
+    running.close();
+    running = await start("frames", app);
+    const hung = running.call({ ...head(), method: "never" }, undefined, signal()).catch((e: Error) => e);
+    await until(() => running!.connections.connections === 1);
+    const started = Date.now();
+    await running.connections.close(200);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(await hung).toBeInstanceOf(FramesConnectionError);
   });
 });

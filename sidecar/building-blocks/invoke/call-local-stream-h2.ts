@@ -21,17 +21,17 @@ import { decodeRequestMessage, encodeResponseFrame, type DecodedRequestMessage }
 import { serveCallLocalStream, type CalleeCall, type CalleeResponseMessage, type RequestSink } from "./call-local-stream-server.js";
 import type { InvokeCore } from "./invoke-core.js";
 import { writeWithBackpressure } from "./stream-payloads.js";
-import { HTTP1_ADVERT_HEADER, HTTP1_ADVERT_VALUE } from "./call-local-http1-wire.js";
+import { FRAMES_ADVERT_HEADER, FRAMES_ADVERT_VALUE } from "./call-local-frames-wire.js";
 
 const OK_TRAILERS: OutgoingHttpHeaders = { "grpc-status": "0", "grpc-message": "OK" };
-/** grpc-js's headers, and the word to other dapr-ts sidecars that this port also takes HTTP/1.1 calls. */
-const HTTP1_ADVERT_RESPONSE_HEADERS: OutgoingHttpHeaders = { ...GRPC_RESPONSE_HEADERS, [HTTP1_ADVERT_HEADER]: HTTP1_ADVERT_VALUE };
+/** grpc-js's headers, and the word to other dapr-ts sidecars that this port also takes framed calls. */
+const FRAMES_ADVERT_RESPONSE_HEADERS: OutgoingHttpHeaders = { ...GRPC_RESPONSE_HEADERS, [FRAMES_ADVERT_HEADER]: FRAMES_ADVERT_VALUE };
 const DONE = Promise.resolve();
 
 export function callLocalStreamRaw(core: InvokeCore): RawStreamHandler {
   return (stream, headers) => {
-    // Callers learn from the answer that this port also takes HTTP/1.1 (api/grpc/internal-http1.ts).
-    const call = H2CalleeCall.open(stream, headers, core.acceptsHttp1);
+    // Callers learn from the answer that this port also takes framed calls (api/grpc/internal-frames.ts).
+    const call = H2CalleeCall.open(stream, headers, core.acceptsFrames);
     if (call) serveCallLocalStream(core, call);
   };
 }
@@ -48,8 +48,8 @@ export class H2CalleeCall implements CalleeCall {
   private cancelListeners: (() => void)[] = [];
 
   /** The call on `stream`, or undefined when its headers were refused (the stream is answered then). */
-  static open(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, advertHttp1 = false): H2CalleeCall | undefined {
-    const call = new H2CalleeCall(stream, advertHttp1);
+  static open(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, advertFrames = false): H2CalleeCall | undefined {
+    const call = new H2CalleeCall(stream, advertFrames);
     const ms = grpcTimeoutMs(headers["grpc-timeout"]);
     if (ms === undefined) return call;
     if (Number.isNaN(ms)) {
@@ -64,7 +64,7 @@ export class H2CalleeCall implements CalleeCall {
     return call;
   }
 
-  private constructor(private readonly stream: ServerHttp2Stream, private readonly advertHttp1: boolean) {
+  private constructor(private readonly stream: ServerHttp2Stream, private readonly advertFrames: boolean) {
     // As grpc-js: an 'error' on the stream is followed by 'close', which is where cancellation is handled.
     stream.on("error", () => {});
     stream.on("data", (chunk: Buffer) => this.onData(chunk));
@@ -127,7 +127,7 @@ export class H2CalleeCall implements CalleeCall {
   private respond(): void {
     if (this.responded) return;
     this.responded = true;
-    this.stream.respond(this.advertHttp1 ? HTTP1_ADVERT_RESPONSE_HEADERS : GRPC_RESPONSE_HEADERS, { waitForTrailers: true });
+    this.stream.respond(this.advertFrames ? FRAMES_ADVERT_RESPONSE_HEADERS : GRPC_RESPONSE_HEADERS, { waitForTrailers: true });
     this.stream.once("wantTrailers", () => {
       try {
         this.stream.sendTrailers(this.trailers);

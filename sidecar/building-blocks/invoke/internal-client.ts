@@ -4,9 +4,9 @@
 // (api/grpc/h2/): they are the hottest outbound hop. `get()` gives a grpc-js
 // client for everything else (e.g. proxying arbitrary gRPC methods).
 import * as grpc from "@grpc/grpc-js";
-import type { Pool } from "../../app-channel/undici-pool.js";
 import { H2GrpcChannel } from "../../api/grpc/h2/grpc-channel.js";
 import { daprProto, lookup, serviceByName } from "../../api/grpc/protos.js";
+import { FramesChannel } from "./call-local-frames-client.js";
 
 const serviceName = "dapr.proto.internals.v1.ServiceInvocation";
 
@@ -18,9 +18,8 @@ export interface Peer {
   readonly port: number;
   /** gRPC, which every sidecar (Dapr's too) serves there. */
   readonly h2: H2GrpcChannel;
-  /** HTTP/1.1, once that sidecar said it takes it (call-local-http1-wire.ts). */
-  http1: Pool | undefined;
-  http1Loading?: boolean;
+  /** Framed calls, once that sidecar said it takes them (call-local-frames-wire.ts). */
+  frames: FramesChannel | undefined;
 }
 
 export class InternalClients {
@@ -49,40 +48,29 @@ export class InternalClients {
     }
     let p = ports.get(port);
     if (!p) {
-      p = { host, port, h2: this.channel(`${host}:${port}`), http1: undefined };
+      p = { host, port, h2: this.channel(`${host}:${port}`), frames: undefined };
       ports.set(port, p);
     }
     return p;
   }
 
-  /**
-   * `peer` said it takes HTTP/1.1 calls: they go that way once the pool is loaded (gRPC until then).
-   * True when this call started the switch (false when it was under way or done).
-   */
-  useHttp1(peer: Peer): boolean {
-    if (peer.http1 || peer.http1Loading) return false;
-    peer.http1Loading = true;
-    import("./call-local-http1-pool.js").then(
-      (m) => {
-        peer.http1Loading = false;
-        if (!this.closed) peer.http1 ??= m.http1PoolTo(peer.host, peer.port);
-      },
-      // Calls stay on gRPC; the next offer tries again.
-      () => (peer.http1Loading = false),
-    );
+  /** `peer` said it takes framed calls: they go that way from now on. True when this call made the switch. */
+  useFrames(peer: Peer): boolean {
+    if (peer.frames || this.closed) return false;
+    peer.frames = new FramesChannel(peer.host, peer.port);
     return true;
   }
 
   /**
-   * Back to gRPC for `peer` (its HTTP/1.1 side failed: another sidecar may answer there now), until it
-   * says again that it takes HTTP/1.1. Calls already on the old connections finish there.
+   * Back to gRPC for `peer` (a framed connection failed: another sidecar may answer there now), until it
+   * says again that it takes framed calls. Calls already under way finish where they are.
    * True when this call forgot it (false when another already had).
    */
-  forgetHttp1(peer: Peer): boolean {
-    const pool = peer.http1;
-    if (!pool) return false;
-    peer.http1 = undefined;
-    void pool.close().catch(() => {});
+  forgetFrames(peer: Peer): boolean {
+    const channel = peer.frames;
+    if (!channel) return false;
+    peer.frames = undefined;
+    channel.close();
     return true;
   }
 
@@ -113,7 +101,7 @@ export class InternalClients {
     this.clients.clear();
     for (const c of this.channels.values()) c.close();
     this.channels.clear();
-    for (const ports of this.byHost.values()) for (const p of ports.values()) void p.http1?.destroy().catch(() => {});
+    for (const ports of this.byHost.values()) for (const p of ports.values()) p.frames?.close();
     this.byHost.clear();
   }
 }

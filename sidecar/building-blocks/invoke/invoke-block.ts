@@ -1,20 +1,21 @@
 // Service invocation as a building block: HTTP (routes and proxy mode), the
 // InvokeService RPC, the internal CallLocal RPC other sidecars call (and its
-// HTTP/1.1 form between dapr-ts sidecars), and
+// framed form between dapr-ts sidecars), and
 // transparent gRPC proxying (calls of the app's own methods with dapr-app-id).
 // The sidecar announces itself to the name resolver once its ports are bound.
-import type { BlockFactory } from "../../runtime/building-block.js";
+import type { BlockFactory, InternalFrames } from "../../runtime/building-block.js";
 import type { SidecarPorts } from "../../runtime/sidecar.js";
 import { createNameResolver } from "../../name-resolution/create-resolver.js";
 import { GrpcProxy } from "./grpc-proxy.js";
 import { InvokeCore } from "./invoke-core.js";
 import { invokeGrpcHandlers, invokeInternalHandlers } from "./invoke-grpc.js";
 import { invokeDirectRoute, invokeProxyFallback, registerInvokeHttp } from "./invoke-http.js";
-import { serveCallLocalHttp1 } from "./call-local-http1-server.js";
+import { serveCallLocalStream } from "./call-local-stream-server.js";
+import { FramesConnections } from "./call-local-frames-server.js";
 
 export const invokeBlock: BlockFactory = (ctx) => {
   const resolver = createNameResolver(ctx);
-  const core = new InvokeCore(ctx.rt, resolver, ctx.appChannel, ctx.configuration, { useHttp1: ctx.opts.internalHttp1 });
+  const core = new InvokeCore(ctx.rt, resolver, ctx.appChannel, ctx.configuration, { useFrames: ctx.opts.internalFrames });
   ctx.shared.set("invoke", core);
   const grpcProxy = new GrpcProxy({ rt: ctx.rt, resolver, core, appChannel: ctx.appChannel, configuration: ctx.configuration });
   ctx.shared.set("nameResolver", resolver);
@@ -33,7 +34,7 @@ export const invokeBlock: BlockFactory = (ctx) => {
     internalGrpc: invokeInternalHandlers(core),
     grpcUnknownMethods: grpcProxy.outbound,
     internalGrpcUnknownMethods: grpcProxy.inbound,
-    internalHttp1: ctx.opts.internalHttp1 ? { handler: serveCallLocalHttp1(core), accepted: () => { core.acceptsHttp1 = true; } } : undefined,
+    internalFrames: ctx.opts.internalFrames ? framesOn(core) : undefined,
     // Apps without a port still get called by name: announce as soon as the ports are bound.
     afterServe: async () => { await announce(); },
     stop: async () => {
@@ -42,3 +43,13 @@ export const invokeBlock: BlockFactory = (ctx) => {
     },
   };
 };
+
+/** The internal port's framed calls, served as CallLocalStream is; once the port takes them, its gRPC answers say so. */
+function framesOn(core: InvokeCore): InternalFrames {
+  const connections = new FramesConnections((call) => serveCallLocalStream(core, call));
+  return {
+    take: (socket) => connections.take(socket),
+    close: (graceMs) => connections.close(graceMs),
+    accepted: () => { core.acceptsFrames = true; },
+  };
+}

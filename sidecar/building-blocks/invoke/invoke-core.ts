@@ -12,8 +12,7 @@ import type { NameResolver } from "../../name-resolution/name-resolver.js";
 import { isCircuitBreakerError, isTimeoutError, type RunOptions } from "../../resiliency/index.js";
 import type { RuntimeContext } from "../../runtime/runtime-context.js";
 import { GrpcStatusError } from "../../api/grpc/h2/grpc-status.js";
-import { callLocalHttp1, notHttp1Peer, refusedBeforeSending } from "./call-local-http1-client.js";
-import { fitsHttp1 } from "./call-local-http1-wire.js";
+import { FramesConnectionError } from "./call-local-frames-client.js";
 import { callLocalStream, type StreamedAnswer } from "./call-local-stream-client.js";
 import type { StreamRequestHead } from "./call-local-stream-codec.js";
 import { InternalClients, type Peer } from "./internal-client.js";
@@ -75,16 +74,16 @@ export function forwardableHeaders(h: Record<string, string | string[] | undefin
 }
 
 export interface InvokeOptions {
-  /** Calls other dapr-ts sidecars over HTTP/1.1 once they say they take it (default true). */
-  useHttp1?: boolean;
+  /** Calls other dapr-ts sidecars with framed calls once they say they take them (default true). */
+  useFrames?: boolean;
 }
 
 export class InvokeCore {
   /** One channel per sidecar address, shared with gRPC proxying (grpc-proxy.ts). */
   readonly clients = new InternalClients();
-  /** This sidecar's internal port takes invocations over HTTP/1.1 too (set once it does): its gRPC answers say so. */
-  acceptsHttp1 = false;
-  private readonly useHttp1: boolean;
+  /** This sidecar's internal port takes framed invocations too (set once it does): its gRPC answers say so. */
+  acceptsFrames = false;
+  private readonly useFrames: boolean;
   private readonly urlTargets = new UrlTargetClient();
   private readonly acl: AccessControlList | undefined;
   private readonly sampling: number;
@@ -98,7 +97,7 @@ export class InvokeCore {
     config: Configuration,
     options: InvokeOptions = {},
   ) {
-    this.useHttp1 = options.useHttp1 ?? true;
+    this.useFrames = options.useFrames ?? true;
     const parsed = parseAccessControl(config.accessControl, { isHttp: true });
     for (const e of parsed.errors) rt.logger.error("access control problem", { error: e });
     this.acl = parsed.acl;
@@ -144,8 +143,8 @@ export class InvokeCore {
 
   /**
    * One call to the sidecar of `appId`; resolves with the answer's head and its body (streamed or whole).
-   * It goes over CallLocalStream (gRPC), or over HTTP/1.1 once that sidecar said it takes it
-   * (call-local-http1-wire.ts): the same call for about half the CPU on both sides.
+   * It goes over CallLocalStream (gRPC), or as the same messages framed over TCP once that sidecar
+   * said it takes them (call-local-frames-wire.ts): the same call for much less CPU on both sides.
    */
   private async callSidecar(
     appId: string, namespace: string, req: Omit<InvokeStreamRequest, "headers" | "targetAppId">, headers: Record<string, string>, signal: AbortSignal,
@@ -155,36 +154,32 @@ export class InvokeCore {
     const head = { method: req.method, contentType: req.contentType ?? "", verb: req.verb.toUpperCase(), query: req.query, metadata: headers };
     let r;
     try {
-      r = peer.http1 && fitsHttp1(head.method, head.query, headers)
-        ? await this.callOverHttp1(peer, head, req.body, signal)
-        : await callLocalStream(peer.h2, head, req.body, signal);
+      r = peer.frames ? await this.callFramed(peer, head, req.body, signal) : await callLocalStream(peer.h2, head, req.body, signal);
     } catch (err) {
       // The sidecar there may be gone: resolve afresh next time.
       this.resolver.invalidate?.();
       throw err;
     }
-    if (r.http1 && this.useHttp1 && !peer.http1 && this.clients.useHttp1(peer)) {
-      this.rt.logger.info("the target sidecar takes invocations over HTTP/1.1: calls to it go that way from now on", {
+    if (r.frames && this.useFrames && !peer.frames && this.clients.useFrames(peer)) {
+      this.rt.logger.info("the target sidecar takes framed invocations: calls to it go that way from now on", {
         app_id: appId, address: `${peer.host}:${peer.port}`,
       });
     }
     return { status: r.status, headers: r.headers, body: r.body, contentType: r.contentType || r.headers["content-type"] || undefined };
   }
 
-  private async callOverHttp1(peer: Peer, head: StreamRequestHead, body: InvokeStreamRequest["body"], signal: AbortSignal): Promise<StreamedAnswer> {
+  private async callFramed(peer: Peer, head: StreamRequestHead, body: InvokeStreamRequest["body"], signal: AbortSignal): Promise<StreamedAnswer> {
     try {
-      return await callLocalHttp1(peer.http1!, head, body, signal);
+      return await callLocalStream(peer.frames!, head, body, signal);
     } catch (err) {
-      // Refused before anything went out (a header value HTTP/1.1 cannot carry): gRPC carries it.
-      if (refusedBeforeSending(err)) return callLocalStream(peer.h2, head, body, signal);
       // A connection that failed (not a call this side gave up on, nor one the callee ended with a status):
-      // that port may have another sidecar behind it now; gRPC until it says again that it takes HTTP/1.1.
-      if (signal.aborted || err instanceof GrpcStatusError) throw err;
-      if (this.clients.forgetHttp1(peer)) this.rt.logger.warn("an invocation over HTTP/1.1 failed: calls to this sidecar go over gRPC until it offers HTTP/1.1 again", {
-        address: `${peer.host}:${peer.port}`, error: (err as Error).message,
+      // that port may have another sidecar behind it now; gRPC until it says again that it takes framed calls.
+      if (signal.aborted || !(err instanceof FramesConnectionError)) throw err;
+      if (this.clients.forgetFrames(peer)) this.rt.logger.warn("a framed invocation failed: calls to this sidecar go over gRPC until it offers framed calls again", {
+        address: `${peer.host}:${peer.port}`, error: err.details,
       });
       // It answered in another protocol, so it served nothing: a request still at hand goes again over gRPC.
-      if (notHttp1Peer(err) && (body === undefined || Buffer.isBuffer(body))) return callLocalStream(peer.h2, head, body, signal);
+      if (err.notFramesPeer && (body === undefined || Buffer.isBuffer(body))) return callLocalStream(peer.h2, head, body, signal);
       throw err;
     }
   }

@@ -2,6 +2,10 @@
 // "compressed" flag, a 4-byte big-endian length, then the message. HTTP/2 may
 // split or join messages arbitrarily across chunks, so the reader keeps the
 // unfinished message's pieces between chunks and joins them once it is whole.
+// The same framing carries invocations straight over TCP between dapr-ts
+// sidecars, where the flag byte tells a message from a stream's end
+// (building-blocks/invoke/call-local-frames-wire.ts): a reader made with
+// other accepted flags keeps each message's flag in `flags`.
 
 /** Prefixes one serialized message with its gRPC frame header (uncompressed). */
 export function frameMessage(message: Buffer): Buffer {
@@ -20,12 +24,17 @@ export class FrameReader {
   private pieces: Buffer[] = [];
   private have = 0;
   private need = -1; // the length of the message being collected; -1: none
+  private flag = 0; // the flag of the message being collected
+  /** The flag of each message the last push() returned, in order (kept only when flags other than 0 are accepted). */
+  readonly flags: number[] = [];
 
-  constructor(private readonly maxMessageBytes = Number.MAX_SAFE_INTEGER) {}
+  /** `acceptsFlag`: the flags a peer may send (gRPC: 0 only, as compression is never negotiated). */
+  constructor(private readonly maxMessageBytes = Number.MAX_SAFE_INTEGER, private readonly acceptsFlag?: (flag: number) => boolean) {}
 
   /** Adds a chunk; returns the messages it completed, in order. Throws on a frame it cannot read. */
   push(chunk: Buffer): Buffer[] {
     const out: Buffer[] = [];
+    if (this.acceptsFlag) this.flags.length = 0;
     let off = 0;
     while (off < chunk.length) {
       if (this.need >= 0) {
@@ -34,7 +43,7 @@ export class FrameReader {
         this.have += n;
         off += n;
         if (this.have === this.need) {
-          out.push(this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces, this.have));
+          this.emitted(out, this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces, this.have));
           this.pieces = [];
           this.have = 0;
           this.need = -1;
@@ -46,7 +55,7 @@ export class FrameReader {
         off += 5;
         // The usual case: the whole message is in this chunk, handed on without a copy.
         if (chunk.length - off >= len) {
-          out.push(chunk.subarray(off, off + len));
+          this.emitted(out, chunk.subarray(off, off + len));
           off += len;
         } else this.need = len;
         continue;
@@ -59,7 +68,7 @@ export class FrameReader {
       if (this.headerBytes === 5) {
         this.headerBytes = 0;
         const len = this.messageLength(header, 0);
-        if (len === 0) out.push(Buffer.alloc(0));
+        if (len === 0) this.emitted(out, Buffer.alloc(0));
         else this.need = len;
       }
     }
@@ -71,9 +80,20 @@ export class FrameReader {
     return this.headerBytes > 0 || this.need >= 0;
   }
 
+  private emitted(out: Buffer[], message: Buffer): void {
+    out.push(message);
+    if (this.acceptsFlag) this.flags.push(this.flag);
+  }
+
   private messageLength(buf: Buffer, off: number): number {
-    // We never ask for compression (no grpc-accept-encoding), so a compressed frame is a peer error.
-    if (buf[off] !== 0) throw new Error(`gRPC frame with compression flag ${buf[off]} (not negotiated)`);
+    const flag = buf[off]!;
+    if (this.acceptsFlag) {
+      if (!this.acceptsFlag(flag)) throw new Error(`frame with flag ${flag}, which this connection does not use`);
+      this.flag = flag;
+    } else if (flag !== 0) {
+      // We never ask for compression (no grpc-accept-encoding), so a compressed frame is a peer error.
+      throw new Error(`gRPC frame with compression flag ${flag} (not negotiated)`);
+    }
     const len = buf.readUInt32BE(off + 1);
     if (len > this.maxMessageBytes) throw new Error(`gRPC message of ${len} bytes exceeds the limit of ${this.maxMessageBytes}`);
     return len;

@@ -1,6 +1,6 @@
-// Between dapr-ts sidecars, invocations move from gRPC to HTTP/1.1 once the
-// callee says its internal port takes it, stay on gRPC with a callee that
-// does not (a Dapr sidecar, or DAPR_TS_INTERNAL_HTTP1=false), and fall back
+// Between dapr-ts sidecars, invocations move from gRPC to framed calls once the
+// callee says its internal port takes them, stay on gRPC with a callee that
+// does not (a Dapr sidecar, or DAPR_TS_INTERNAL_FRAMES=false), and fall back
 // to gRPC when the sidecar behind an address changes.
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
@@ -11,7 +11,7 @@ import { freePort, uniqueName } from "../support/services.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
 
 const SWITCHED = "calls to it go that way from now on";
-const FELL_BACK = "calls to this sidecar go over gRPC until it offers HTTP/1.1 again";
+const FELL_BACK = "calls to this sidecar go over gRPC until it offers framed calls again";
 
 describe("the transport between two dapr-ts sidecars", () => {
   let home: string;
@@ -32,11 +32,11 @@ describe("the transport between two dapr-ts sidecars", () => {
   };
 
   beforeAll(async () => {
-    home = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-internal-h1-"));
+    home = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-internal-frames-"));
     app = await startTestApp({
       "/echo": (r) => ({ body: `${r.url} ${r.headers["x-h"]} ${r.body.toString()}`, headers: { "x-echo": "yes", "content-type": "text/plain" } }),
     });
-    caller = await startSidecar({ appId: uniqueName("h1-caller"), env: { DAPR_TS_HOME: home } });
+    caller = await startSidecar({ appId: uniqueName("frames-caller"), env: { DAPR_TS_HOME: home } });
   }, 60_000);
   afterAll(async () => {
     await caller?.stop();
@@ -44,22 +44,22 @@ describe("the transport between two dapr-ts sidecars", () => {
     await app?.close();
   });
 
-  it("switches to HTTP/1.1 after the first call to a dapr-ts callee; every call answers the same", async () => {
-    const id = uniqueName("h1-callee");
+  it("switches to framed calls after the first call to a dapr-ts callee; every call answers the same", async () => {
+    const id = uniqueName("frames-callee");
     await callee(id);
     const answers = [];
     for (let i = 0; i < 4; i++) answers.push(await invoke(id, `call ${i}`));
     expect(answers).toEqual([0, 1, 2, 3].map((i) => ({ status: 200, body: `/echo?n=1 v call ${i}`, header: "yes" })));
     const switched = caller.logs().split("\n").filter((l) => l.includes(SWITCHED) && l.includes(id));
     expect(switched).toHaveLength(1);
-    // A large body streams over HTTP/1.1 as it did over gRPC.
+    // A large body streams framed as it did over gRPC.
     const big = "x".repeat(3 * 1024 * 1024);
     expect((await invoke(id, big)).body).toBe(`/echo?n=1 v ${big}`);
   });
 
-  it("stays on gRPC with a callee that does not offer HTTP/1.1", async () => {
+  it("stays on gRPC with a callee that does not offer framed calls", async () => {
     const id = uniqueName("grpc-callee");
-    await callee(id, { env: { DAPR_TS_INTERNAL_HTTP1: "false" } });
+    await callee(id, { env: { DAPR_TS_INTERNAL_FRAMES: "false" } });
     for (let i = 0; i < 3; i++) expect(await invoke(id, `g${i}`)).toEqual({ status: 200, body: `/echo?n=1 v g${i}`, header: "yes" });
     expect(caller.logs().split("\n").some((l) => l.includes(SWITCHED) && l.includes(id))).toBe(false);
   });
@@ -72,7 +72,7 @@ describe("the transport between two dapr-ts sidecars", () => {
     await invoke(id, "b");
     expect(caller.logs().split("\n").some((l) => l.includes(SWITCHED) && l.includes(id))).toBe(true);
     await first.stop();
-    await callee(id, { internalPort, env: { DAPR_TS_INTERNAL_HTTP1: "false" } });
+    await callee(id, { internalPort, env: { DAPR_TS_INTERNAL_FRAMES: "false" } });
     expect(await invoke(id, "after")).toEqual({ status: 200, body: "/echo?n=1 v after", header: "yes" });
     expect(caller.logs()).toContain(FELL_BACK);
     expect(await invoke(id, "again")).toEqual({ status: 200, body: "/echo?n=1 v again", header: "yes" });

@@ -1,0 +1,250 @@
+// Callee side of invocations over framed TCP from another dapr-ts sidecar
+// (wire format: call-local-frames-wire.ts). The internal port hands over each
+// connection that opens with the preface (api/grpc/internal-frames.ts); each
+// call on it is served by serveCallLocalStream, the code that serves
+// CallLocalStream over HTTP/2, through the CalleeCall below.
+//
+// Back-pressure: pause() stops reading the socket, so the caller's writes
+// stall; write() waits for 'drain'.
+import type { Socket } from "node:net";
+import { toServiceError } from "../../api/grpc/grpc-helpers.js";
+import type { FrameReader } from "../../api/grpc/h2/grpc-frames.js";
+import { decodeRequestMessage, encodeResponseFrame, type DecodedRequestMessage } from "./call-local-stream-codec.js";
+import type { CalleeCall, CalleeResponseMessage, RequestSink } from "./call-local-stream-server.js";
+import { END, endFrame, framesReader, PREFACE, PrefaceCheck } from "./call-local-frames-wire.js";
+import { writeWithBackpressure } from "./stream-payloads.js";
+
+/** Longer than callers keep an idle connection (call-local-frames-client.ts): they close first. */
+const IDLE_MS = 60_000;
+const DONE = Promise.resolve();
+
+/** The framed connections of one internal port, and their shutdown. */
+export class FramesConnections {
+  private readonly open = new Set<FramesCalleeConnection>();
+  private readonly sweep: NodeJS.Timeout;
+  private closing: { resolve(): void } | undefined;
+
+  constructor(private readonly serve: (call: CalleeCall) => void) {
+    this.sweep = setInterval(() => {
+      const before = performance.now() - IDLE_MS;
+      for (const c of this.open) if (c.idleSince !== undefined && c.idleSince < before) c.destroy();
+    }, IDLE_MS / 2);
+    this.sweep.unref();
+  }
+
+  get connections(): number {
+    return this.open.size;
+  }
+
+  /** Serves the calls on `socket`, which starts with the caller's preface. */
+  take(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const conn = new FramesCalleeConnection(socket, this.serve, () => this.closing !== undefined);
+    this.open.add(conn);
+    socket.once("close", () => {
+      this.open.delete(conn);
+      this.checkClosed();
+    });
+  }
+
+  /** Idle connections close now, busy ones after their call; whatever is left after `graceMs` is cut. */
+  close(graceMs: number): Promise<void> {
+    clearInterval(this.sweep);
+    return new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        for (const c of this.open) c.destroy();
+      }, graceMs);
+      force.unref();
+      this.closing = {
+        resolve: () => {
+          clearTimeout(force);
+          resolve();
+        },
+      };
+      for (const c of this.open) if (c.idleSince !== undefined) c.destroy();
+      this.checkClosed();
+    });
+  }
+
+  private checkClosed(): void {
+    if (this.closing && this.open.size === 0) this.closing.resolve();
+  }
+}
+
+/** One caller's connection: calls one after another. */
+class FramesCalleeConnection {
+  /** When the last call ended (undefined while one is under way). */
+  idleSince: number | undefined = performance.now();
+  private readonly reader: FrameReader = framesReader();
+  private readonly preface = new PrefaceCheck();
+  private call: FramesCalleeCall | undefined;
+
+  constructor(readonly socket: Socket, private readonly serve: (call: CalleeCall) => void, private readonly closing: () => boolean) {
+    socket.setNoDelay(true);
+    socket.write(PREFACE);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    // The call learns at the 'error' already: 'close' comes later, after the writes that would
+    // have waited for it (an app's answer read in a loop of resolved writes) had spun on.
+    const lost = () => {
+      const call = this.call;
+      this.call = undefined;
+      call?.connectionClosed();
+    };
+    socket.on("error", lost);
+    socket.once("close", lost);
+    // The sniffer paused it (api/grpc/internal-frames.ts): a 'data' listener alone does not resume it.
+    socket.resume();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** The call ended both ways: the connection waits for the next (or closes, when the port is shutting down). */
+  callDone(call: FramesCalleeCall): void {
+    if (this.call !== call) return;
+    this.call = undefined;
+    this.idleSince = performance.now();
+    this.socket.resume();
+    if (this.closing()) this.socket.end();
+  }
+
+  private onData(chunk: Buffer): void {
+    let frames = chunk;
+    if (!this.preface.done) {
+      const n = this.preface.take(chunk);
+      if (n < 0) return this.destroy();
+      frames = chunk.subarray(n);
+      if (!frames.length) return;
+    }
+    let messages: Buffer[];
+    try {
+      messages = this.reader.push(frames);
+    } catch {
+      // Not this protocol (or a broken peer): nothing more on this connection can be read.
+      return this.destroy();
+    }
+    const flags = this.reader.flags;
+    for (let i = 0; i < messages.length; i++) {
+      let call = this.call;
+      if (!call) {
+        // A new call opens with a message; a lone END, or a call while shutting down, is refused.
+        if (flags[i] === END || this.closing()) return this.destroy();
+        call = this.call = new FramesCalleeCall(this);
+        this.idleSince = undefined;
+        this.serve(call);
+      }
+      if (flags[i] === END) call.requestEnded();
+      else call.message(messages[i]!);
+    }
+  }
+}
+
+/** One call, as serveCallLocalStream drives it. */
+class FramesCalleeCall implements CalleeCall {
+  cancelled = false;
+  private sink: RequestSink | undefined;
+  /** The request's END has arrived. */
+  private requestOver = false;
+  /** The answer's END is on its way (or the connection is gone): nothing more is sent. */
+  private answerOver = false;
+  private cancelListeners: (() => void)[] = [];
+
+  constructor(private readonly conn: FramesCalleeConnection) {}
+
+  listen(sink: RequestSink): void {
+    this.sink = sink;
+  }
+
+  unlisten(): void {
+    this.sink = undefined;
+  }
+
+  pause(): void {
+    this.conn.socket.pause();
+  }
+
+  resume(): void {
+    this.conn.socket.resume();
+  }
+
+  write(m: CalleeResponseMessage): Promise<void> {
+    if (this.conn.socket.destroyed) this.connectionClosed();
+    if (this.answerOver) return DONE;
+    return writeWithBackpressure(this.conn.socket, encodeResponseFrame(m.response, m.payload));
+  }
+
+  end(last?: CalleeResponseMessage): void {
+    if (this.answerOver) return;
+    const socket = this.conn.socket;
+    if (last) {
+      socket.cork();
+      socket.write(encodeResponseFrame(last.response, last.payload));
+      this.finish(endFrame());
+      socket.uncork();
+    } else this.finish(endFrame());
+  }
+
+  fail(err: unknown): void {
+    if (this.answerOver) return;
+    const e = toServiceError(err);
+    this.finish(endFrame(e.code, e.details));
+    this.dropRequest();
+  }
+
+  onCancel(listener: () => void): () => void {
+    this.cancelListeners.push(listener);
+    return () => {
+      const i = this.cancelListeners.indexOf(listener);
+      if (i >= 0) this.cancelListeners.splice(i, 1);
+    };
+  }
+
+  message(bytes: Buffer): void {
+    if (!this.sink) return; // nobody reads the request any more: the rest is dropped
+    let m: DecodedRequestMessage;
+    try {
+      m = decodeRequestMessage(bytes);
+    } catch {
+      return this.fail(new Error("Error deserializing request"));
+    }
+    this.sink.message(m);
+  }
+
+  requestEnded(): void {
+    this.requestOver = true;
+    const sink = this.sink;
+    this.sink = undefined;
+    sink?.end();
+    if (this.answerOver) this.conn.callDone(this);
+  }
+
+  /** The connection went away before the call ended: the caller cancelled. */
+  connectionClosed(): void {
+    this.answerOver = true;
+    this.dropRequest();
+    if (this.cancelled) return;
+    this.cancelled = true;
+    const listeners = this.cancelListeners;
+    this.cancelListeners = [];
+    for (const l of listeners) l();
+  }
+
+  private finish(end: Buffer): void {
+    this.answerOver = true;
+    if (!this.conn.socket.destroyed) this.conn.socket.write(end);
+    if (this.requestOver) this.conn.callDone(this);
+  }
+
+  /** The call is over while its request was still being read: the reader fails, the rest of the request is dropped. */
+  private dropRequest(): void {
+    const sink = this.sink;
+    if (!sink) return;
+    this.sink = undefined;
+    sink.close();
+    this.conn.socket.resume();
+  }
+}
