@@ -9,7 +9,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { FrameReader } from "../../api/grpc/h2/grpc-frames.js";
 import { GrpcStatusError } from "../../api/grpc/h2/grpc-status.js";
 import type { CallerChannel, CallerStream } from "./call-local-stream-client.js";
-import { END, endFrame, framesReader, PREFACE, PrefaceCheck, readEnd } from "./call-local-frames-wire.js";
+import { CREDIT, END, endFrame, framesReader, PREFACE, PrefaceCheck, readEnd, REQUEST_WINDOW_BYTES } from "./call-local-frames-wire.js";
 
 /** The callee keeps idle connections 60 s (call-local-frames-server.ts): this side lets them go first. */
 const IDLE_MS = 30_000;
@@ -175,8 +175,12 @@ class FramesConnection {
     const flags = this.reader.flags;
     for (let i = 0; i < messages.length; i++) {
       if (this.call !== call) return this.broken(new FramesConnectionError(grpc.status.INTERNAL, "the target sidecar sent data after its answer ended"));
-      if (flags[i] === END) call.answerEnded(messages[i]!);
-      else call.message(messages[i]!);
+      const m = messages[i]!;
+      if (flags[i] === END) call.answerEnded(m);
+      else if (flags[i] === CREDIT) {
+        if (m.length !== 4) return this.broken(new FramesConnectionError(grpc.status.INTERNAL, "the target sidecar sent a malformed credit"));
+        call.credited(m.readUInt32BE(0));
+      } else call.message(m);
     }
   }
 
@@ -194,6 +198,9 @@ export class FramesCall implements CallerStream {
   private requestEnded = false;
   private answered = false;
   private paused = false;
+  /** Request bytes the callee takes before it grants more (call-local-frames-wire.ts). */
+  private credit = REQUEST_WINDOW_BYTES;
+  private creditWaiter: (() => void) | undefined;
 
   constructor(private readonly conn: FramesConnection) {}
 
@@ -206,13 +213,29 @@ export class FramesCall implements CallerStream {
 
   sendFrame(frame: Buffer): Promise<void> {
     if (this.outcome !== undefined || this.requestEnded || !this.conn.writable) return Promise.resolve();
+    if (this.credit < frame.length) return this.creditFor(frame.length).then(() => this.sendFrame(frame));
+    this.credit -= frame.length;
     return this.conn.write(frame) ? Promise.resolve() : this.conn.drained();
   }
 
   endWithFrame(frame?: Buffer): void {
     if (this.requestEnded || this.outcome !== undefined || !this.conn.writable) return;
     this.requestEnded = true;
+    // A whole request goes at once, over the window if need be (the callee grants it back as it reads).
+    if (frame) this.credit -= frame.length;
     this.conn.writeLast(frame, endFrame());
+  }
+
+  credited(bytes: number): void {
+    this.credit += bytes;
+    const w = this.creditWaiter;
+    this.creditWaiter = undefined;
+    w?.();
+  }
+
+  /** Resolves once the window holds `bytes` (or the call is over). */
+  private async creditFor(bytes: number): Promise<void> {
+    while (this.credit < bytes && this.outcome === undefined) await new Promise<void>((r) => (this.creditWaiter = r));
   }
 
   end(): void {
@@ -279,6 +302,7 @@ export class FramesCall implements CallerStream {
   private settle(outcome: GrpcStatusError | null): void {
     if (this.outcome !== undefined) return;
     this.outcome = outcome;
+    this.credited(0); // a sender waiting for credit stops
     const w = this.waiter;
     this.waiter = undefined;
     if (!w) return;

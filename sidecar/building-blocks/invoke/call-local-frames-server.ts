@@ -4,19 +4,23 @@
 // call on it is served by serveCallLocalStream, the code that serves
 // CallLocalStream over HTTP/2, through the CalleeCall below.
 //
-// Back-pressure: pause() stops reading the socket, so the caller's writes
-// stall; write() waits for 'drain'.
+// Back-pressure: pause() withholds the caller's credit (the request's window,
+// call-local-frames-wire.ts), so the caller stops sending; the socket is read
+// all along, so a caller that goes away is seen at once. write() waits for
+// 'drain'.
 import type { Socket } from "node:net";
 import { toServiceError } from "../../api/grpc/grpc-helpers.js";
 import type { FrameReader } from "../../api/grpc/h2/grpc-frames.js";
 import { decodeRequestMessage, encodeResponseFrame, type DecodedRequestMessage } from "./call-local-stream-codec.js";
 import type { CalleeCall, CalleeResponseMessage, RequestSink } from "./call-local-stream-server.js";
-import { END, endFrame, framesReader, PREFACE, PrefaceCheck } from "./call-local-frames-wire.js";
+import { creditFrame, END, endFrame, framesReader, MESSAGE, PREFACE, PrefaceCheck, REQUEST_WINDOW_BYTES } from "./call-local-frames-wire.js";
 import { writeWithBackpressure } from "./stream-payloads.js";
 
 /** Longer than callers keep an idle connection (call-local-frames-client.ts): they close first. */
 const IDLE_MS = 60_000;
 const DONE = Promise.resolve();
+/** Credit goes back in steps of a quarter window, not per message. */
+const GRANT_AT_BYTES = REQUEST_WINDOW_BYTES / 4;
 
 /** The framed connections of one internal port, and their shutdown. */
 export class FramesConnections {
@@ -108,7 +112,6 @@ class FramesCalleeConnection {
     if (this.call !== call) return;
     this.call = undefined;
     this.idleSince = performance.now();
-    this.socket.resume();
     if (this.closing()) this.socket.end();
   }
 
@@ -137,8 +140,10 @@ class FramesCalleeConnection {
         this.idleSince = undefined;
         this.serve(call);
       }
+      // A caller sends no CREDIT: only a broken one would.
       if (flags[i] === END) call.requestEnded();
-      else call.message(messages[i]!);
+      else if (flags[i] === MESSAGE) call.message(messages[i]!);
+      else return this.destroy();
     }
   }
 }
@@ -151,6 +156,10 @@ class FramesCalleeCall implements CalleeCall {
   private requestOver = false;
   /** The answer's END is on its way (or the connection is gone): nothing more is sent. */
   private answerOver = false;
+  /** The request's reader wants no more for now: no credit goes out. */
+  private paused = false;
+  /** Request bytes received and not yet granted back to the caller. */
+  private ungranted = 0;
   private cancelListeners: (() => void)[] = [];
 
   constructor(private readonly conn: FramesCalleeConnection) {}
@@ -164,11 +173,12 @@ class FramesCalleeCall implements CalleeCall {
   }
 
   pause(): void {
-    this.conn.socket.pause();
+    this.paused = true;
   }
 
   resume(): void {
-    this.conn.socket.resume();
+    this.paused = false;
+    this.grant();
   }
 
   write(m: CalleeResponseMessage): Promise<void> {
@@ -204,7 +214,8 @@ class FramesCalleeCall implements CalleeCall {
   }
 
   message(bytes: Buffer): void {
-    if (!this.sink) return; // nobody reads the request any more: the rest is dropped
+    this.ungranted += bytes.length + 5;
+    if (!this.sink) return this.grant(); // nobody reads the request any more: the rest is dropped, and let come
     let m: DecodedRequestMessage;
     try {
       m = decodeRequestMessage(bytes);
@@ -212,6 +223,9 @@ class FramesCalleeCall implements CalleeCall {
       return this.fail(new Error("Error deserializing request"));
     }
     this.sink.message(m);
+    // The reader took it without asking for a pause: once a quarter of the window is used, the caller may
+    // send as much again. (A small call never gets here: its one message arrives whole, and no credit goes out.)
+    if (!this.paused && this.ungranted >= GRANT_AT_BYTES) this.grant();
   }
 
   requestEnded(): void {
@@ -233,6 +247,13 @@ class FramesCalleeCall implements CalleeCall {
     for (const l of listeners) l();
   }
 
+  /** Gives the caller back the window its delivered messages used. */
+  private grant(): void {
+    if (this.ungranted === 0 || this.answerOver || this.requestOver || this.conn.socket.destroyed) return;
+    this.conn.socket.write(creditFrame(this.ungranted));
+    this.ungranted = 0;
+  }
+
   private finish(end: Buffer): void {
     this.answerOver = true;
     if (!this.conn.socket.destroyed) this.conn.socket.write(end);
@@ -245,6 +266,7 @@ class FramesCalleeCall implements CalleeCall {
     if (!sink) return;
     this.sink = undefined;
     sink.close();
-    this.conn.socket.resume();
+    this.paused = false;
+    this.grant();
   }
 }

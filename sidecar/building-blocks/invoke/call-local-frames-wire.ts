@@ -6,15 +6,23 @@
 // between them, 40-55 µs with this one (same machine, alternating rounds).
 //
 // A connection carries one call at a time, as an HTTP/1.1 keep-alive connection
-// does, so back-pressure is the socket's own: a side that stops reading stops
-// the other. Callers keep a pool of them per callee (call-local-frames-client.ts).
+// does; callers keep a pool of them per callee (call-local-frames-client.ts).
+// Back-pressure on the answer is the socket's own: a caller that stops reading
+// stops the callee's writes. On the request it is a window, as in HTTP/2: the
+// caller sends at most REQUEST_WINDOW_BYTES of messages the callee has not
+// handed on yet, and the callee grants more (CREDIT) as its app reads. So the
+// callee never stops reading its socket, and sees at once when a caller that
+// gave up closes it, even while its app reads nothing.
 //
 //   both sides open with PREFACE (the callee's tells the caller it speaks this);
 //   then, per call:
 //   caller: MESSAGE frames (request head, body chunks), then END
-//   callee: MESSAGE frames (response head, body chunks), then END with the status
-//   frame:  1 byte flag (MESSAGE or END) | 4 bytes big-endian length | bytes
+//   callee: MESSAGE frames (response head, body chunks), then END with the
+//           status; CREDIT frames until then
+//   frame:  1 byte flag (MESSAGE, END or CREDIT) | 4 bytes big-endian length | bytes
 //   END:    empty for OK; else 1 byte gRPC code then the details in UTF-8
+//   CREDIT: 4 bytes big-endian, the number of request bytes (frames whole,
+//           headers included) the caller may send beyond its window
 //
 // The callee may answer before the request has ended (an access-control deny):
 // the caller then stops sending and closes the connection rather than reuse it.
@@ -35,12 +43,25 @@ export const PREFACE = Buffer.from("dapr-ts frames/1\n");
 
 export const MESSAGE = 0;
 export const END = 0x80;
+export const CREDIT = 0x40;
+
+/** Request bytes a caller may send before the callee grants more: 16 body chunks of 64 KiB. */
+export const REQUEST_WINDOW_BYTES = 1024 * 1024;
 
 const END_OK = Buffer.from([END, 0, 0, 0, 0]);
 
 /** A reader of this connection's frames (their flags in `reader.flags`). */
 export function framesReader(): FrameReader {
-  return new FrameReader(undefined, (flag) => flag === MESSAGE || flag === END);
+  return new FrameReader(undefined, (flag) => flag === MESSAGE || flag === END || flag === CREDIT);
+}
+
+/** A CREDIT frame granting `bytes` more. */
+export function creditFrame(bytes: number): Buffer {
+  const out = Buffer.allocUnsafe(9);
+  out[0] = CREDIT;
+  out.writeUInt32BE(4, 1);
+  out.writeUInt32BE(bytes, 5);
+  return out;
 }
 
 /** The END frame: OK, or the gRPC status the call ended with. */

@@ -327,6 +327,24 @@ describe("framed calls between dapr-ts sidecars", () => {
     expect((await running.call(head(), Buffer.from("b"), signal())).body.toString()).toBe("fine");
   });
 
+  it("fail the app's request body when the caller gives up while the app has not answered", async () => {
+    let appBody: Readable | undefined;
+    running = await start("frames", (req) => {
+      appBody = req.body as Readable;
+      return new Promise<never>(() => {});
+    });
+    const source = endless();
+    const ac = new AbortController();
+    const call = running.call(head(), source.body, ac.signal).catch((e) => e);
+    await until(() => appBody !== undefined);
+    const failed = new Promise<Error>((resolve) => appBody!.once("error", resolve));
+    ac.abort();
+    expect((await failed).message).toMatch(/cancelled/);
+    expect(await call).toMatchObject({ code: grpc.status.CANCELLED });
+    source.body.destroy();
+    await until(() => running!.connections.connections === 0);
+  });
+
   it("fail with notFramesPeer against a port that speaks only gRPC (it served nothing)", async () => {
     const server = buildInternalGrpc({});
     const port = await new Promise<number>((resolve, reject) =>
