@@ -9,6 +9,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { FrameReader } from "../../api/grpc/h2/grpc-frames.js";
 import { GrpcStatusError } from "../../api/grpc/h2/grpc-status.js";
 import type { CallerChannel, CallerStream } from "./call-local-stream-client.js";
+import { writeWithBackpressure } from "./stream-payloads.js";
 import { CREDIT, END, endFrame, framesReader, PREFACE, PrefaceCheck, readEnd, REQUEST_WINDOW_BYTES } from "./call-local-frames-wire.js";
 
 /** The callee keeps idle connections 60 s (call-local-frames-server.ts): this side lets them go first. */
@@ -103,8 +104,9 @@ class FramesConnection {
     return this.call;
   }
 
-  write(frame: Buffer): boolean {
-    return this.socket.write(frame);
+  /** Writes one frame; resolves when the connection can take more (or is gone). */
+  write(frame: Buffer): Promise<void> {
+    return writeWithBackpressure(this.socket, frame);
   }
 
   /** Writes the request's last frames in one go. */
@@ -117,19 +119,6 @@ class FramesConnection {
     this.socket.write(frame);
     this.socket.write(end);
     this.socket.uncork();
-  }
-
-  /** Resolves once the connection can take more (or is gone). */
-  drained(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.socket.off("drain", done);
-        this.socket.off("close", done);
-        resolve();
-      };
-      this.socket.on("drain", done);
-      this.socket.on("close", done);
-    });
   }
 
   pause(): void {
@@ -215,7 +204,7 @@ export class FramesCall implements CallerStream {
     if (this.outcome !== undefined || this.requestEnded || !this.conn.writable) return Promise.resolve();
     if (this.credit < frame.length) return this.creditFor(frame.length).then(() => this.sendFrame(frame));
     this.credit -= frame.length;
-    return this.conn.write(frame) ? Promise.resolve() : this.conn.drained();
+    return this.conn.write(frame);
   }
 
   endWithFrame(frame?: Buffer): void {
