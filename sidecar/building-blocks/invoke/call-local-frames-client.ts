@@ -44,7 +44,7 @@ export class FramesChannel implements CallerChannel {
     return conn.open();
   }
 
-  /** Connections open now, idle or busy (for tests). */
+  /** Connections waiting for a call (for tests). */
   get idleConnections(): number {
     return this.idle.length;
   }

@@ -119,7 +119,6 @@ function queryOf(url: string): string {
   return q < 0 ? "" : url.slice(q + 1);
 }
 
-/** A request has a body when it announces one (HTTP/1.1: a non-zero length, or chunked). */
 // Framing and hop-by-hop headers of the callee's answer: this hop sets its own.
 const notForwarded = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);
 
