@@ -64,6 +64,25 @@ describe("the transport between two dapr-ts sidecars", () => {
     expect(caller.logs().split("\n").some((l) => l.includes(SWITCHED) && l.includes(id))).toBe(false);
   });
 
+  it("answers 500 ERR_DIRECT_INVOKE when a callee called framed is killed, and serves again once it is back", async () => {
+    const id = uniqueName("killed-callee");
+    const internalPort = await freePort();
+    const first = await callee(id, { internalPort });
+    await invoke(id, "a");
+    await invoke(id, "b");
+    expect(caller.logs().split("\n").some((l) => l.includes(SWITCHED) && l.includes(id))).toBe(true);
+    await first.kill();
+    const started = Date.now();
+    const down = await caller.http(`/v1.0/invoke/${id}/method/echo`, { method: "POST", body: "anyone?" });
+    expect(down.status).toBe(500);
+    expect(((await down.json()) as { errorCode: string }).errorCode).toBe("ERR_DIRECT_INVOKE");
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await callee(id, { internalPort });
+    for (let i = 0; i < 3; i++) expect(await invoke(id, `back ${i}`)).toEqual({ status: 200, body: `/echo?n=1 v back ${i}`, header: "yes" });
+    // Framed again: the restarted callee offered it on its first (gRPC) answer.
+    expect(caller.logs().split("\n").filter((l) => l.includes(SWITCHED) && l.includes(id)).length).toBe(2);
+  }, 60_000);
+
   it("falls back to gRPC, without failing the call, when a gRPC-only sidecar takes over the address", async () => {
     const id = uniqueName("moving-callee");
     const internalPort = await freePort();

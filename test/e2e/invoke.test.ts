@@ -194,7 +194,7 @@ spec:
     const blocked = await startSidecar({ appId: "blocked-caller", env: { DAPR_TS_HOME: home, ...transportEnv } });
     try {
       const before = callee.seen.length;
-      // Twice: the first call to a sidecar goes over gRPC, later ones over HTTP/1.1 where both take it.
+      // Twice: the first call to a sidecar goes over gRPC, later ones framed where both take it.
       for (let i = 0; i < 2; i++) {
         const r = await blocked.http(`/v1.0/invoke/${calleeId}/method/check-stock`, { method: "POST", body: "{}" });
         expect(r.status).toBe(403);
