@@ -33,8 +33,9 @@ export class FramesChannel implements CallerChannel {
   private readonly sweep: NodeJS.Timeout;
   private closed = false;
 
-  constructor(readonly host: string, readonly port: number) {
-    this.sweep = setInterval(() => this.closeIdleSince(performance.now() - IDLE_MS), IDLE_MS / 2);
+  /** `idleMs`: how long a connection may wait for a call before it is closed (checked every half of it). */
+  constructor(readonly host: string, readonly port: number, idleMs = IDLE_MS) {
+    this.sweep = setInterval(() => this.closeIdleSince(performance.now() - idleMs), idleMs / 2);
     this.sweep.unref();
   }
 

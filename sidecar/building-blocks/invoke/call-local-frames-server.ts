@@ -28,11 +28,12 @@ export class FramesConnections {
   private readonly sweep: NodeJS.Timeout;
   private closing: { resolve(): void } | undefined;
 
-  constructor(private readonly serve: (call: CalleeCall) => void) {
+  /** `idleMs`: how long a connection may wait for a call before it is closed (checked every half of it). */
+  constructor(private readonly serve: (call: CalleeCall) => void, idleMs = IDLE_MS) {
     this.sweep = setInterval(() => {
-      const before = performance.now() - IDLE_MS;
+      const before = performance.now() - idleMs;
       for (const c of this.open) if (c.idleSince !== undefined && c.idleSince < before) c.destroy();
-    }, IDLE_MS / 2);
+    }, idleMs / 2);
     this.sweep.unref();
   }
 

@@ -327,6 +327,34 @@ describe("framed calls between dapr-ts sidecars", () => {
     expect((await running.call(head(), Buffer.from("b"), signal())).body.toString()).toBe("fine");
   });
 
+  it("close connections left idle: the caller's first, the callee's after longer", async () => {
+    running = await start("frames", ok);
+    const quick = new FramesChannel("127.0.0.1", running.port, 100);
+    expect((await callLocalStream(quick, head(), undefined, signal())).body.toString()).toBe("fine");
+    expect(quick.idleConnections).toBe(1);
+    await until(() => quick.idleConnections === 0);
+    await until(() => running!.connections.connections === 0);
+    quick.close();
+
+    // A callee that closes first: the caller's idle connection learns of it and is not used again.
+    const callee = new FramesConnections((call) => serveCallLocalStream({ acceptsFrames: true, handleInboundStream: ok } as unknown as InvokeCore, call), 100);
+    const server = buildInternalGrpc({});
+    expect(acceptFrames(server, (socket) => callee.take(socket))).toBe(true);
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    );
+    const slow = new FramesChannel("127.0.0.1", port);
+    try {
+      expect((await callLocalStream(slow, head(), undefined, signal())).body.toString()).toBe("fine");
+      await until(() => callee.connections === 0 && slow.idleConnections === 0);
+      expect((await callLocalStream(slow, head(), undefined, signal())).body.toString()).toBe("fine");
+    } finally {
+      slow.close();
+      server.forceShutdown();
+      await callee.close(0);
+    }
+  });
+
   it("fail the app's request body when the caller gives up while the app has not answered", async () => {
     let appBody: Readable | undefined;
     running = await start("frames", (req) => {
