@@ -4,10 +4,10 @@
 // Adding a building block means adding one factory to building-blocks.ts.
 import type { Router } from "express";
 import type { AppChannel } from "../app-channel/app-channel.js";
+import type { Socket } from "node:net";
 import type { ExtraService } from "../api/grpc/grpc-server.js";
 import type { GrpcHandlers } from "../api/grpc/grpc-helpers.js";
 import type { UnknownMethodHandler } from "../api/grpc/unknown-methods.js";
-import type { Socket } from "node:net";
 import type { DirectRoute } from "../api/http/direct-routes.js";
 import type { MetadataCore } from "../building-blocks/metadata/metadata-core.js";
 import type { PubSubCore } from "../building-blocks/pubsub/pubsub-core.js";
@@ -54,9 +54,9 @@ export interface BuildingBlock {
    * sidecars, api/grpc/internal-frames.ts); `accepted` is called once the port takes them.
    */
   internalFrames?: InternalFrames;
-  /** Answers HTTP requests no route matched (service invocation's proxy mode). */
   /** The block's hottest HTTP routes, served past express's router as well (api/http/direct-routes.ts). */
   httpDirect?: DirectRoute[];
+  /** Answers HTTP requests no route matched (service invocation's proxy mode). */
   httpFallback?(req: import("express").Request, res: import("express").Response): void;
   /** Called once every port is bound (before the app is reachable). */
   afterServe?(): Promise<void>;
