@@ -66,8 +66,11 @@ export interface AppStreamRequest extends Omit<AppInvokeRequest, "body"> {
 }
 
 export interface AppStreamResponse extends Omit<AppInvokeResponse, "body"> {
-  /** Must be read to the end or destroyed: it holds the app connection (and a concurrency slot). */
-  body: Readable;
+  /**
+   * A small answer of announced length may come whole; a stream must be read to the end or
+   * destroyed: it holds the app connection (and a concurrency slot).
+   */
+  body: Readable | Buffer;
 }
 
 /** One input binding event for the app (HTTP: POST /<route>; gRPC: OnBindingEvent). */

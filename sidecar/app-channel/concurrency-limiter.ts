@@ -6,6 +6,11 @@ export class ConcurrencyLimiter {
 
   constructor(private readonly max: number) {}
 
+  /** False for -1 (no limit): callers may skip run() altogether. */
+  get limited(): boolean {
+    return this.max > 0;
+  }
+
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.max <= 0) return fn();
     if (this.active >= this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));

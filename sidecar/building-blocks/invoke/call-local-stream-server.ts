@@ -90,18 +90,19 @@ async function serve(core: InvokeCore, call: CalleeCall): Promise<void> {
   for (const k in answer.headers) if (!hopByHop.has(k) && k !== "__proto__") responseHeaders[k] = answer.headers[k]!;
   const response: StreamResponseHead = { status: answer.status, message: "", headers: responseHeaders, contentType: answer.contentType ?? "" };
   // A small answer of known length goes whole in one message: the usual case, and the cheapest.
+  // (The HTTP app channel reads such an answer whole itself.)
+  let body$: Readable;
   const length = Number(answer.headers["content-length"] ?? NaN);
-  if (length <= STREAM_CHUNK_BYTES) {
-    const data = await readWhole(answer.body);
+  if (Buffer.isBuffer(answer.body) || length <= STREAM_CHUNK_BYTES) {
+    const data = Buffer.isBuffer(answer.body) ? answer.body : await readWhole(answer.body);
     if (data.length <= STREAM_CHUNK_BYTES) {
       call.end({ response, payload: { data, seq: 0 } });
       return;
     }
-    answer.body = Readable.from([data]);
-  }
+    body$ = Readable.from([data]);
+  } else body$ = answer.body;
 
   // The caller went away: stop reading the app's answer.
-  const body$ = answer.body;
   const stopCancel = call.onCancel(() => body$.destroy());
   try {
     await call.write({ response });
