@@ -2,7 +2,8 @@
 // relay a call, in the same place as the two sidecars. The first is a
 // node:http server that reads the request and sends it on to the second over
 // a bare framed TCP hop (bench/floor-frames.ts, as the sidecars send theirs
-// framed); the second sends it on to the app with undici (keep-alive), and
+// framed); the second sends it on to the app with undici (keep-alive, called
+// as the sidecar's app channel calls it: sidecar/app-channel/app-answer.ts), and
 // each answers with what came back: no routing, no headers added, no
 // policies, no metrics. client -> relay 1 -> relay 2 -> app, as
 // client -> caller's sidecar -> callee's sidecar -> app.
@@ -25,6 +26,7 @@ import http2 from "node:http2";
 import type net from "node:net";
 import { fileURLToPath } from "node:url";
 import { sidecarNodeOptions, tuneOldGeneration } from "../cli/sidecar-heap.js";
+import { callApp } from "../sidecar/app-channel/app-answer.js";
 import { Pool } from "../sidecar/app-channel/undici-pool.js";
 import { announceToParent, forkServer, type ChildServer } from "./child-server.js";
 import { framedClient, framedServer } from "./floor-frames.js";
@@ -88,13 +90,13 @@ async function serveRelay(targetPort: number): Promise<void> {
   await listenAndAnnounce(server);
 }
 
-/** Framed in, on to the app over HTTP/1.1 (an undici pool, as the sidecar's app channel). */
+/** Framed in, on to the app over HTTP/1.1 (an undici pool, called as the sidecar's app channel calls it). */
 async function serveFramedRelay(appPort: number): Promise<void> {
   tuneOldGeneration();
   const pool = new Pool(`http://127.0.0.1:${appPort}`, { connections: 16 });
   const server = framedServer(async (path, body) => {
-    const r = await pool.request({ method: "POST", path, body, headers: { "content-type": "application/octet-stream" } });
-    return { status: r.statusCode, body: Buffer.from(await r.body.arrayBuffer()) };
+    const a = await callApp(pool, { method: "POST", path, body, headers: { "content-type": "application/octet-stream" } }, () => {});
+    return { status: a.status, body: Buffer.isBuffer(a.body) ? a.body : Buffer.concat(await a.body.toArray()) };
   });
   await listenAndAnnounce(server);
 }
