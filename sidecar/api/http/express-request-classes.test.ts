@@ -1,4 +1,5 @@
 import express from "express";
+import { execFileSync } from "node:child_process";
 import http from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { closeGracefully, listenHttp, type Listening } from "../../runtime/servers.js";
@@ -43,4 +44,37 @@ describe("expressRequestClasses", () => {
       expect(s.isMessage).toBe(true);
     }
   });
+
+  it("gives every server of one app the same response prototype, the app's", async () => {
+    const app = express();
+    app.get("/", (_req, res) => res.send(Object.getPrototypeOf(res) === app.response ? "same" : "re-parented"));
+    const second = await listenHttp(app as unknown as http.RequestListener, 0, "127.0.0.1");
+    try {
+      open = await listenHttp(app as unknown as http.RequestListener, 0, "127.0.0.1");
+      const protos: unknown[] = [];
+      for (const server of [open.server, second.server]) server.prependListener("request", (_req, res) => protos.push(Object.getPrototypeOf(res)));
+      for (const port of [open.port, second.port]) expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe("same");
+      expect(protos).toEqual([app.response, app.response]);
+      expect(Object.getPrototypeOf(app.response)).not.toBe(http.ServerResponse.prototype); // the app's own response methods are behind it
+      expect(typeof (app.response as { json?: unknown }).json).toBe("function");
+    } finally {
+      await closeGracefully(second.server, 100);
+    }
+  });
+
+  // A child process: the check needs V8's natives syntax.
+  it("builds responses with fast properties, as node:http builds its own", () => {
+    const classes = new URL("./express-request-classes.ts", import.meta.url).href;
+    const script = `
+      const { default: express } = await import("express");
+      const http = await import("node:http");
+      const { expressRequestClasses } = await import(${JSON.stringify(classes)});
+      const app = express();
+      const { ServerResponse } = expressRequestClasses(app);
+      const req = { method: "GET", httpVersionMajor: 1, httpVersionMinor: 1, headers: {}, socket: null };
+      const a = new ServerResponse(req), b = new ServerResponse(req);
+      process.stdout.write(JSON.stringify([%HasFastProperties(a), %HaveSameMap(a, b), Object.getPrototypeOf(a) === app.response, %HasFastProperties(new http.ServerResponse(req))]));`;
+    const out = execFileSync(process.execPath, ["--allow-natives-syntax", "--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8" });
+    expect(JSON.parse(out)).toEqual([true, true, true, true]);
+  }, 30_000);
 });
