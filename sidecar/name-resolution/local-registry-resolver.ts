@@ -57,15 +57,22 @@ function isAlive(pid: number): boolean {
 export class LocalRegistryResolver implements NameResolver {
   private readonly next = new Map<string, number>();
   private ownFile?: string;
-  private cache: { at: number; entries: RegistryEntry[] } | undefined;
+  private cache: { at: number; entries: RegistryEntry[]; byTarget: Map<string, RegistryEntry[]> } | undefined;
 
   /** Entries are re-read at most every `cacheMs`: resolution sits on every invocation's path. */
   constructor(private readonly dir: string, private readonly cacheMs = 1000) {}
 
-  private entries(): RegistryEntry[] {
+  /** The sidecars of `appId` (in `namespace`, or any when empty), ordered by pid; worked out once per read of the folder. */
+  private matching(appId: string, namespace: string): RegistryEntry[] {
     const now = Date.now();
-    if (!this.cache || now - this.cache.at > this.cacheMs) this.cache = { at: now, entries: liveEntries(this.dir) };
-    return this.cache.entries;
+    if (!this.cache || now - this.cache.at > this.cacheMs) this.cache = { at: now, entries: liveEntries(this.dir), byTarget: new Map() };
+    const key = `${namespace}/${appId}`;
+    let matches = this.cache.byTarget.get(key);
+    if (!matches) {
+      matches = this.cache.entries.filter((e) => e.appId === appId && (e.namespace === namespace || !namespace)).sort((a, b) => a.pid - b.pid);
+      this.cache.byTarget.set(key, matches);
+    }
+    return matches;
   }
 
   /** Forgets cached entries (e.g. after a call to a resolved address failed). */
@@ -84,14 +91,13 @@ export class LocalRegistryResolver implements NameResolver {
   }
 
   async resolve(appId: string, namespace: string): Promise<ResolvedAddress> {
-    let matches = this.entries().filter((e) => e.appId === appId && (e.namespace === namespace || !namespace));
+    let matches = this.matching(appId, namespace);
     if (matches.length === 0) {
       // A sidecar that started since the last read: look again before giving up.
       this.invalidate();
-      matches = this.entries().filter((e) => e.appId === appId && (e.namespace === namespace || !namespace));
+      matches = this.matching(appId, namespace);
     }
     if (matches.length === 0) throw new AppNotFoundError(appId, "no sidecar with this app id is running on this machine");
-    matches.sort((a, b) => a.pid - b.pid);
     const i = (this.next.get(appId) ?? 0) % matches.length;
     this.next.set(appId, i + 1);
     const e = matches[i]!;

@@ -201,6 +201,10 @@ export class FramesCall implements CallerStream {
     return this.outcome !== undefined;
   }
 
+  get drained(): boolean {
+    return this.outcome === null && this.inbox.length === 0;
+  }
+
   sendFrame(frame: Buffer): Promise<void> {
     if (this.outcome !== undefined || this.requestEnded || !this.conn.writable) return Promise.resolve();
     if (this.credit < frame.length) return this.creditFor(frame.length).then(() => this.sendFrame(frame));

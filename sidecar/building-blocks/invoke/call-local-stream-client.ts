@@ -34,6 +34,8 @@ export interface CallerStream {
   next(): Promise<Buffer | undefined>;
   /** True once the call has ended (status known). */
   readonly finished: boolean;
+  /** True once the call has ended OK and every message of the answer has been read. */
+  readonly drained: boolean;
   /** The answer's headers, on transports that have them. */
   readonly headers: IncomingHttpHeaders | undefined;
 }
@@ -74,7 +76,10 @@ export async function callLocalStream(channel: CallerChannel, head: StreamReques
     const first = await next();
     if (!first?.response) throw new Error("the target sidecar closed the stream without a response");
     const r = first.response;
-    const answer = first.payload ? await wholeOrStream(first.payload, next) : await openBody(undefined, iterate(next), false);
+    // The usual answer: one message, and the call already over (framed calls read its end with it).
+    const answer = first.payload && call.drained && Number(first.payload.seq) === 0
+      ? first.payload.data
+      : first.payload ? await wholeOrStream(first.payload, next) : await openBody(undefined, iterate(next), false);
     // Whoever reads the answer stopped (or it ended): a finished call ignores this, a running one stops.
     if (!Buffer.isBuffer(answer)) answer.once("close", () => call.cancel());
     const frames = call.headers?.[FRAMES_ADVERT_HEADER] === FRAMES_ADVERT_VALUE;

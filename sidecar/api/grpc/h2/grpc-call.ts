@@ -86,6 +86,11 @@ export class H2GrpcCall {
     return this.outcome !== undefined;
   }
 
+  /** True once the call has ended OK and every message has been read. */
+  get drained(): boolean {
+    return this.outcome === null && this.inbox.length === 0;
+  }
+
   /** Runs `fn` once the call has ended. */
   onFinished(fn: () => void): void {
     if (this.outcome !== undefined) fn();
