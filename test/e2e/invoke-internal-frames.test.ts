@@ -31,6 +31,17 @@ describe("the transport between two dapr-ts sidecars", () => {
     return { status: r.status, body: await r.text(), header: r.headers.get("x-echo") };
   };
 
+  /** How many times the caller logged switching to framed calls to `appId`. */
+  const switchesTo = (appId: string) => caller.logs().split("\n").filter((l) => l.includes(SWITCHED) && l.includes(appId)).length;
+  /** A callee at `internalPort`, called until the caller has switched to framed calls to it. */
+  const calledFramed = async (appId: string, internalPort: number) => {
+    const sc = await callee(appId, { internalPort });
+    await invoke(appId, "a");
+    await invoke(appId, "b");
+    expect(switchesTo(appId)).toBe(1);
+    return sc;
+  };
+
   beforeAll(async () => {
     home = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-internal-frames-"));
     app = await startTestApp({
@@ -50,8 +61,7 @@ describe("the transport between two dapr-ts sidecars", () => {
     const answers = [];
     for (let i = 0; i < 4; i++) answers.push(await invoke(id, `call ${i}`));
     expect(answers).toEqual([0, 1, 2, 3].map((i) => ({ status: 200, body: `/echo?n=1 v call ${i}`, header: "yes" })));
-    const switched = caller.logs().split("\n").filter((l) => l.includes(SWITCHED) && l.includes(id));
-    expect(switched).toHaveLength(1);
+    expect(switchesTo(id)).toBe(1);
     // A large body streams framed as it did over gRPC.
     const big = "x".repeat(3 * 1024 * 1024);
     expect((await invoke(id, big)).body).toBe(`/echo?n=1 v ${big}`);
@@ -61,16 +71,13 @@ describe("the transport between two dapr-ts sidecars", () => {
     const id = uniqueName("grpc-callee");
     await callee(id, { env: { DAPR_TS_INTERNAL_FRAMES: "false" } });
     for (let i = 0; i < 3; i++) expect(await invoke(id, `g${i}`)).toEqual({ status: 200, body: `/echo?n=1 v g${i}`, header: "yes" });
-    expect(caller.logs().split("\n").some((l) => l.includes(SWITCHED) && l.includes(id))).toBe(false);
+    expect(switchesTo(id)).toBe(0);
   });
 
   it("answers 500 ERR_DIRECT_INVOKE when a callee called framed is killed, and serves again once it is back", async () => {
     const id = uniqueName("killed-callee");
     const internalPort = await freePort();
-    const first = await callee(id, { internalPort });
-    await invoke(id, "a");
-    await invoke(id, "b");
-    expect(caller.logs().split("\n").some((l) => l.includes(SWITCHED) && l.includes(id))).toBe(true);
+    const first = await calledFramed(id, internalPort);
     await first.kill();
     const started = Date.now();
     const down = await caller.http(`/v1.0/invoke/${id}/method/echo`, { method: "POST", body: "anyone?" });
@@ -80,16 +87,13 @@ describe("the transport between two dapr-ts sidecars", () => {
     await callee(id, { internalPort });
     for (let i = 0; i < 3; i++) expect(await invoke(id, `back ${i}`)).toEqual({ status: 200, body: `/echo?n=1 v back ${i}`, header: "yes" });
     // Framed again: the restarted callee offered it on its first (gRPC) answer.
-    expect(caller.logs().split("\n").filter((l) => l.includes(SWITCHED) && l.includes(id)).length).toBe(2);
+    expect(switchesTo(id)).toBe(2);
   }, 60_000);
 
   it("falls back to gRPC, without failing the call, when a gRPC-only sidecar takes over the address", async () => {
     const id = uniqueName("moving-callee");
     const internalPort = await freePort();
-    const first = await callee(id, { internalPort });
-    await invoke(id, "a");
-    await invoke(id, "b");
-    expect(caller.logs().split("\n").some((l) => l.includes(SWITCHED) && l.includes(id))).toBe(true);
+    const first = await calledFramed(id, internalPort);
     await first.stop();
     await callee(id, { internalPort, env: { DAPR_TS_INTERNAL_FRAMES: "false" } });
     expect(await invoke(id, "after")).toEqual({ status: 200, body: "/echo?n=1 v after", header: "yes" });
