@@ -12,7 +12,7 @@ import type { Socket } from "node:net";
 import { toServiceError } from "../../api/grpc/grpc-helpers.js";
 import type { FrameReader } from "../../api/grpc/h2/grpc-frames.js";
 import { decodeRequestMessage, encodeResponseFrame, type DecodedRequestMessage } from "./call-local-stream-codec.js";
-import type { CalleeCall, CalleeResponseMessage, RequestSink } from "./call-local-stream-server.js";
+import { Cancellation, type CalleeCall, type CalleeResponseMessage, type RequestSink } from "./call-local-stream-server.js";
 import { creditFrame, END, endFrame, framesReader, MESSAGE, PREFACE, PrefaceCheck, REQUEST_WINDOW_BYTES } from "./call-local-frames-wire.js";
 import { writeWithBackpressure } from "./stream-payloads.js";
 
@@ -151,7 +151,7 @@ class FramesCalleeConnection {
 
 /** One call, as serveCallLocalStream drives it. */
 class FramesCalleeCall implements CalleeCall {
-  cancelled = false;
+  private readonly cancellation = new Cancellation();
   private sink: RequestSink | undefined;
   /** The request's END has arrived. */
   private requestOver = false;
@@ -161,7 +161,6 @@ class FramesCalleeCall implements CalleeCall {
   private paused = false;
   /** Request bytes received and not yet granted back to the caller. */
   private ungranted = 0;
-  private cancelListeners: (() => void)[] = [];
 
   constructor(private readonly conn: FramesCalleeConnection) {}
 
@@ -206,12 +205,12 @@ class FramesCalleeCall implements CalleeCall {
     this.dropRequest();
   }
 
+  get cancelled(): boolean {
+    return this.cancellation.cancelled;
+  }
+
   onCancel(listener: () => void): () => void {
-    this.cancelListeners.push(listener);
-    return () => {
-      const i = this.cancelListeners.indexOf(listener);
-      if (i >= 0) this.cancelListeners.splice(i, 1);
-    };
+    return this.cancellation.on(listener);
   }
 
   message(bytes: Buffer): void {
@@ -241,11 +240,7 @@ class FramesCalleeCall implements CalleeCall {
   connectionClosed(): void {
     this.answerOver = true;
     this.dropRequest();
-    if (this.cancelled) return;
-    this.cancelled = true;
-    const listeners = this.cancelListeners;
-    this.cancelListeners = [];
-    for (const l of listeners) l();
+    this.cancellation.fire();
   }
 
   /** Gives the caller back the window its delivered messages used. */

@@ -18,7 +18,7 @@ import { toServiceError } from "../../api/grpc/grpc-helpers.js";
 import { FrameReader } from "../../api/grpc/h2/grpc-frames.js";
 import { GRPC_RESPONSE_HEADERS, grpcTimeoutMs, trailersOnly, type RawStreamHandler } from "../../api/grpc/unary-fast-path.js";
 import { decodeRequestMessage, encodeResponseFrame, type DecodedRequestMessage } from "./call-local-stream-codec.js";
-import { serveCallLocalStream, type CalleeCall, type CalleeResponseMessage, type RequestSink } from "./call-local-stream-server.js";
+import { Cancellation, serveCallLocalStream, type CalleeCall, type CalleeResponseMessage, type RequestSink } from "./call-local-stream-server.js";
 import type { InvokeCore } from "./invoke-core.js";
 import { writeWithBackpressure } from "./stream-payloads.js";
 import { FRAMES_ADVERT_HEADER, FRAMES_ADVERT_VALUE } from "./call-local-frames-wire.js";
@@ -37,7 +37,7 @@ export function callLocalStreamRaw(core: InvokeCore): RawStreamHandler {
 }
 
 export class H2CalleeCall implements CalleeCall {
-  cancelled = false;
+  private readonly cancellation = new Cancellation();
   private sink: RequestSink | undefined;
   private readonly frames = new FrameReader();
   private responded = false;
@@ -45,7 +45,6 @@ export class H2CalleeCall implements CalleeCall {
   private finished = false;
   private trailers = OK_TRAILERS;
   private deadlineTimer: NodeJS.Timeout | undefined;
-  private cancelListeners: (() => void)[] = [];
 
   /** The call on `stream`, or undefined when its headers were refused (the stream is answered then). */
   static open(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, advertFrames = false): H2CalleeCall | undefined {
@@ -115,12 +114,12 @@ export class H2CalleeCall implements CalleeCall {
     this.finish(e.code, e.details);
   }
 
+  get cancelled(): boolean {
+    return this.cancellation.cancelled;
+  }
+
   onCancel(listener: () => void): () => void {
-    this.cancelListeners.push(listener);
-    return () => {
-      const i = this.cancelListeners.indexOf(listener);
-      if (i >= 0) this.cancelListeners.splice(i, 1);
-    };
+    return this.cancellation.on(listener);
   }
 
   /** Sends the response headers once; the trailers follow the last message (OK unless `finish` set others). */
@@ -163,11 +162,7 @@ export class H2CalleeCall implements CalleeCall {
 
   /** The caller is gone (or its deadline passed): whoever reads the app's answer for it stops. */
   private cancel(): void {
-    if (this.cancelled) return;
-    this.cancelled = true;
-    const listeners = this.cancelListeners;
-    this.cancelListeners = [];
-    for (const l of listeners) l();
+    this.cancellation.fire();
   }
 
   private onData(chunk: Buffer): void {

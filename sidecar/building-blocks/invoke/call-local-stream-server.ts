@@ -53,6 +53,29 @@ export interface CalleeCall {
   onCancel(listener: () => void): () => void;
 }
 
+/** A call's cancellation, for the transports' CalleeCalls: listeners run once, when it happens. */
+export class Cancellation {
+  cancelled = false;
+  private listeners: (() => void)[] = [];
+
+  /** Calls `listener` on cancellation; returns the function that stops that. */
+  on(listener: () => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  fire(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    const listeners = this.listeners;
+    this.listeners = [];
+    for (const l of listeners) l();
+  }
+}
+
 /** What a streamed request body holds before the call is paused (grpc-js held about 16 messages). */
 const BODY_BUFFER_BYTES = 4 * STREAM_CHUNK_BYTES;
 
