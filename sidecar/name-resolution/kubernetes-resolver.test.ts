@@ -36,6 +36,12 @@ describe("KubernetesNameResolver", () => {
     await expect(r.resolve("", "default")).rejects.toThrow(/app id '' is not a valid DNS label/);
   });
 
+  it("knows an address at once (resolveCached) wherever resolve would answer, and leaves errors to resolve", async () => {
+    const r = new KubernetesNameResolver();
+    expect(r.resolveCached("inventory.warehouse", "shop")).toEqual(await r.resolve("inventory.warehouse", "shop"));
+    expect(r.resolveCached("Bad_Id", "default")).toBeUndefined();
+  });
+
   it("splitTarget keeps the own namespace when none is given", () => {
     expect(splitTarget("orders", "ns1")).toEqual({ appId: "orders", namespace: "ns1" });
     expect(splitTarget("orders.ns2", "ns1")).toEqual({ appId: "orders", namespace: "ns2" });

@@ -47,6 +47,19 @@ export class KubernetesNameResolver implements NameResolver {
   }
 
   async resolve(target: string, namespace: string): Promise<ResolvedAddress> {
+    return this.lookup(target, namespace);
+  }
+
+  /** Worked out without I/O (the Service's DNS name): known at once unless the target is invalid. */
+  resolveCached(target: string, namespace: string): ResolvedAddress | undefined {
+    try {
+      return this.lookup(target, namespace);
+    } catch {
+      return undefined; // resolve() gives the error
+    }
+  }
+
+  private lookup(target: string, namespace: string): ResolvedAddress {
     const { appId, namespace: ns } = splitTarget(target, namespace);
     const dnsName = this.serviceName(appId, ns);
     return this.opts.hosts?.(dnsName, this.internalPort) ?? { host: dnsName, port: this.internalPort };

@@ -57,7 +57,8 @@ function isAlive(pid: number): boolean {
 export class LocalRegistryResolver implements NameResolver {
   private readonly next = new Map<string, number>();
   private ownFile?: string;
-  private cache: { at: number; entries: RegistryEntry[]; byTarget: Map<string, RegistryEntry[]> } | undefined;
+  /** byTarget: namespace -> app id -> matches (two maps, so a call builds no key string to hash). */
+  private cache: { at: number; entries: RegistryEntry[]; byTarget: Map<string, Map<string, RegistryEntry[]>> } | undefined;
 
   /** Entries are re-read at most every `cacheMs`: resolution sits on every invocation's path. */
   constructor(private readonly dir: string, private readonly cacheMs = 1000) {}
@@ -66,11 +67,12 @@ export class LocalRegistryResolver implements NameResolver {
   private matching(appId: string, namespace: string): RegistryEntry[] {
     const now = Date.now();
     if (!this.cache || now - this.cache.at > this.cacheMs) this.cache = { at: now, entries: liveEntries(this.dir), byTarget: new Map() };
-    const key = `${namespace}/${appId}`;
-    let matches = this.cache.byTarget.get(key);
+    let inNamespace = this.cache.byTarget.get(namespace);
+    if (!inNamespace) this.cache.byTarget.set(namespace, (inNamespace = new Map()));
+    let matches = inNamespace.get(appId);
     if (!matches) {
       matches = this.cache.entries.filter((e) => e.appId === appId && (e.namespace === namespace || !namespace)).sort((a, b) => a.pid - b.pid);
-      this.cache.byTarget.set(key, matches);
+      inNamespace.set(appId, matches);
     }
     return matches;
   }
@@ -98,8 +100,22 @@ export class LocalRegistryResolver implements NameResolver {
       matches = this.matching(appId, namespace);
     }
     if (matches.length === 0) throw new AppNotFoundError(appId, "no sidecar with this app id is running on this machine");
-    const i = (this.next.get(appId) ?? 0) % matches.length;
-    this.next.set(appId, i + 1);
+    return this.inTurn(appId, matches);
+  }
+
+  resolveCached(appId: string, namespace: string): ResolvedAddress | undefined {
+    if (!this.cache || Date.now() - this.cache.at > this.cacheMs) return undefined;
+    const matches = this.cache.byTarget.get(namespace)?.get(appId);
+    return matches?.length ? this.inTurn(appId, matches) : undefined;
+  }
+
+  /** The next of an app's sidecars: instances are taken in turn (one instance, the usual case, needs no turn kept). */
+  private inTurn(appId: string, matches: RegistryEntry[]): ResolvedAddress {
+    let i = 0;
+    if (matches.length > 1) {
+      i = (this.next.get(appId) ?? 0) % matches.length;
+      this.next.set(appId, i + 1);
+    }
     const e = matches[i]!;
     return { host: e.host, port: e.internalPort };
   }

@@ -78,9 +78,21 @@ export class RedisNameResolver implements NameResolver {
       this.cache.set(key, cached);
     }
     if (cached.entries.length === 0) throw new AppNotFoundError(appId, `no live sidecar registered in the name-resolution Redis (${this.o.redisHost})`);
-    const i = (this.next.get(key) ?? 0) % cached.entries.length;
+    return this.inTurn(key, cached.entries);
+  }
+
+  resolveCached(appId: string, namespace: string): ResolvedAddress | undefined {
+    const key = RedisNameResolver.key(namespace, appId);
+    const cached = this.cache.get(key);
+    if (!cached || Date.now() - cached.at > this.cacheMs || cached.entries.length === 0) return undefined;
+    return this.inTurn(key, cached.entries);
+  }
+
+  /** An app's sidecars taken in turn. */
+  private inTurn(key: string, entries: Entry[]): ResolvedAddress {
+    const i = (this.next.get(key) ?? 0) % entries.length;
     this.next.set(key, i + 1);
-    return { host: cached.entries[i]!.host, port: cached.entries[i]!.port };
+    return { host: entries[i]!.host, port: entries[i]!.port };
   }
 
   invalidate(): void {

@@ -56,12 +56,28 @@ export interface FastPathLimits {
 export type RawStreamHandler = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => void;
 
 /** Response headers as grpc-js sends them before a call's first message. */
-export const GRPC_RESPONSE_HEADERS: Readonly<OutgoingHttpHeaders> = {
-  ":status": 200,
-  "content-type": "application/grpc+proto",
-  "grpc-accept-encoding": "identity,deflate,gzip",
-  "grpc-encoding": "identity",
-};
+export const GRPC_RESPONSE_HEADERS: Readonly<OutgoingHttpHeaders> = responseHeaders(undefined);
+
+/**
+ * The response headers grpc-js sends before a call's first message, with a
+ * handler's response metadata added key by key, in one object literal. Built as `{ ...GRPC_RESPONSE_HEADERS,
+ * ...metadata }`, the object costs node:http2's respond() about 4 µs more to
+ * copy (processHeaders walks it with for-in and hasOwnProperty; measured in
+ * InvokeService's profile at saturation).
+ */
+function responseHeaders(metadata: grpc.Metadata | undefined): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {
+    ":status": 200,
+    "content-type": "application/grpc+proto",
+    "grpc-accept-encoding": "identity,deflate,gzip",
+    "grpc-encoding": "identity",
+  };
+  if (metadata) {
+    const extra = metadata.toHttp2Headers();
+    for (const k in extra) headers[k] = extra[k];
+  }
+  return headers;
+}
 
 /** Request headers grpc-js keeps out of the metadata a handler sees. */
 const TRANSPORT_HEADERS = ["grpc-timeout", "grpc-encoding", "grpc-accept-encoding", "accept-encoding", "te", "content-type"];
@@ -231,7 +247,7 @@ function serveUnary(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ent
     if (deadlineTimer) clearTimeout(deadlineTimer);
     if (stream.destroyed || stream.closed) return;
     if (!status) {
-      stream.respond({ ...GRPC_RESPONSE_HEADERS, ...call?.responseMetadata?.toHttp2Headers() }, { waitForTrailers: true });
+      stream.respond(responseHeaders(call?.responseMetadata), { waitForTrailers: true });
       stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0", "grpc-message": "OK", ...trailer?.toHttp2Headers() }));
       stream.end(message);
       return;

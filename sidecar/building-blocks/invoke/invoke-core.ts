@@ -149,12 +149,19 @@ export class InvokeCore {
   private async callSidecar(
     appId: string, namespace: string, req: Omit<InvokeStreamRequest, "headers" | "targetAppId">, headers: Record<string, string>, signal: AbortSignal,
   ): Promise<InvokeStreamResponse> {
-    const addr = await this.resolver.resolve(appId, namespace);
+    // An address known already is taken without waiting (one await less on every call).
+    const addr = this.resolver.resolveCached?.(appId, namespace) ?? await this.resolver.resolve(appId, namespace);
     const peer = this.clients.peerAt(addr.host, addr.port);
     const head = { method: req.method, contentType: req.contentType ?? "", verb: req.verb.toUpperCase(), query: req.query, metadata: headers };
+    const framed = peer.frames;
     let r;
     try {
-      r = peer.frames ? await this.callFramed(peer, head, req.body, signal) : await callLocalStream(peer.h2, head, req.body, signal);
+      try {
+        r = await callLocalStream(framed ?? peer.h2, head, req.body, signal);
+      } catch (err) {
+        if (!framed || !this.resendOverGrpc(peer, err, req.body, signal)) throw err;
+        r = await callLocalStream(peer.h2, head, req.body, signal);
+      }
     } catch (err) {
       // The sidecar there may be gone: resolve afresh next time.
       this.resolver.invalidate?.();
@@ -168,20 +175,18 @@ export class InvokeCore {
     return { status: r.status, headers: r.headers, body: r.body, contentType: r.contentType || r.headers["content-type"] || undefined };
   }
 
-  private async callFramed(peer: Peer, head: StreamRequestHead, body: InvokeStreamRequest["body"], signal: AbortSignal): Promise<StreamedAnswer> {
-    try {
-      return await callLocalStream(peer.frames!, head, body, signal);
-    } catch (err) {
-      // A connection that failed (not a call this side gave up on, nor one the callee ended with a status):
-      // that port may have another sidecar behind it now; gRPC until it says again that it takes framed calls.
-      if (signal.aborted || !(err instanceof FramesConnectionError)) throw err;
-      if (this.clients.forgetFrames(peer)) this.rt.logger.warn("a framed invocation failed: calls to this sidecar go over gRPC until it offers framed calls again", {
-        address: `${peer.host}:${peer.port}`, error: err.details,
-      });
-      // It answered in another protocol, so it served nothing: a request still at hand goes again over gRPC.
-      if (err.notFramesPeer && (body === undefined || Buffer.isBuffer(body))) return callLocalStream(peer.h2, head, body, signal);
-      throw err;
-    }
+  /**
+   * A framed call failed. At the connection (not a call this side gave up on, nor one the callee
+   * ended with a status), that port may have another sidecar behind it now: gRPC until it says
+   * again that it takes framed calls. True when the peer answered in another protocol, so it
+   * served nothing, and the request is still at hand: it goes again over gRPC.
+   */
+  private resendOverGrpc(peer: Peer, err: unknown, body: InvokeStreamRequest["body"], signal: AbortSignal): boolean {
+    if (signal.aborted || !(err instanceof FramesConnectionError)) return false;
+    if (this.clients.forgetFrames(peer)) this.rt.logger.warn("a framed invocation failed: calls to this sidecar go over gRPC until it offers framed calls again", {
+      address: `${peer.host}:${peer.port}`, error: err.details,
+    });
+    return err.notFramesPeer && (body === undefined || Buffer.isBuffer(body));
   }
 
   /** Validation, caller headers, resiliency, metrics and error mapping shared by both invocation paths. */
@@ -228,20 +233,30 @@ export class InvokeCore {
     return res;
   }
 
-  /** A streamed call from another sidecar: access control, then the app (buffered for channels that cannot stream). */
-  async handleInboundStream(req: InboundStreamInvoke): Promise<AppStreamResponse> {
-    this.checkAccess(req);
-    if (!this.appChannel) throw Errors.directInvokeNotReady("this sidecar has no app (--app-port is not set)");
+  /**
+   * A streamed call from another sidecar: access control, then the app (buffered for channels
+   * that cannot stream). Not an async function: on the usual path it hands back the app
+   * channel's own promise, one await less per call.
+   */
+  handleInboundStream(req: InboundStreamInvoke): Promise<AppStreamResponse> {
+    try {
+      this.checkAccess(req);
+      if (!this.appChannel) throw Errors.directInvokeNotReady("this sidecar has no app (--app-port is not set)");
+    } catch (err) {
+      return Promise.reject(err);
+    }
     invokeMetrics.reqRecv.inc({ app_id: this.rt.appId, method: req.method });
     const done = this.serverSpan(req.headers, req.method);
+    if (!this.appChannel.streamInvoke) return this.inboundWhole(this.appChannel, req, done);
     // Object literals, not `{ ...appReq, body }`: a spread with more properties after it is slow in Node 20.
-    if (this.appChannel.streamInvoke) {
-      const r = await this.appChannel.streamInvoke({ method: req.method, verb: req.verb, query: req.query, headers: req.headers, contentType: req.contentType, body: req.body });
-      done?.(String(r.status));
-      return r;
-    }
+    const answer = this.appChannel.streamInvoke({ method: req.method, verb: req.verb, query: req.query, headers: req.headers, contentType: req.contentType, body: req.body });
+    return done ? answer.then((r) => (done(String(r.status)), r)) : answer;
+  }
+
+  /** handleInboundStream for an app channel that takes and gives whole bodies only. */
+  private async inboundWhole(channel: AppChannel, req: InboundStreamInvoke, done: ((status: string) => void) | undefined): Promise<AppStreamResponse> {
     const body = Buffer.isBuffer(req.body) ? req.body : req.body ? Buffer.concat(await req.body.toArray()) : Buffer.alloc(0);
-    const r = await this.appChannel.invoke({ method: req.method, verb: req.verb, query: req.query, headers: req.headers, contentType: req.contentType, body });
+    const r = await channel.invoke({ method: req.method, verb: req.verb, query: req.query, headers: req.headers, contentType: req.contentType, body });
     done?.(String(r.status));
     return { ...r, body: Readable.from([r.body]) };
   }
@@ -273,6 +288,7 @@ export class InvokeCore {
   }
 
   private checkAccess(req: { callerAppId?: string; callerNamespace?: string; method: string; verb: string }): void {
+    if (!this.acl) return; // no policy: every call is allowed (and nothing to build per call)
     const decision = evaluateAccessControl(this.acl, {
       callerAppId: req.callerAppId,
       callerNamespace: req.callerNamespace,

@@ -70,9 +70,14 @@ export function invokeProxyFallback(core: InvokeCore, maxBodySize: number) {
   };
 }
 
-async function handle(req: Request, res: Response, core: InvokeCore, maxBodySize: number, appId: string, method: string): Promise<void> {
+function handle(req: Request, res: Response, core: InvokeCore, maxBodySize: number, appId: string, method: string): Promise<void> {
   // A body already read by a body parser cannot stream.
   if (!Buffer.isBuffer(req.body) && core.canStream(appId, method)) return handleStreamed(req, res, core, appId, method);
+  return handleWhole(req, res, core, maxBodySize, appId, method);
+}
+
+/** Both bodies read whole (the target's policy may replay the call, or the target is a URL). */
+async function handleWhole(req: Request, res: Response, core: InvokeCore, maxBodySize: number, appId: string, method: string): Promise<void> {
   try {
     const body = await readBody(req, maxBodySize);
     const query = queryOf(req.originalUrl);
