@@ -127,6 +127,32 @@ describe("CallLocalStream request decoding (callee)", () => {
     expect(decodeRequestMessage(encode({ payload: {} })).payload).toEqual({ data: Buffer.alloc(0), seq: 0 });
   });
 
+  it("reads back strings of every length and alphabet, ASCII ones around the length written in JS", () => {
+    for (const n of [0, 1, 63, 64, 65, 300]) {
+      for (const ch of ["a", "é", "✓", "😀"]) {
+        const s = ch.repeat(n);
+        const head = { method: `m${s}`, contentType: s, verb: "POST", query: s, metadata: { [`x-${s}`]: s, plain: `v${s}` } };
+        const viaProtobufjs = def.requestDeserialize(encodeRequestMessage(head, { data: Buffer.from(s), seq: 0 })) as { request: { message: { method: string } } };
+        expect(viaProtobufjs.request.message.method).toBe(`m${s}`);
+        expect(decodeRequestMessage(encodeRequestMessage(head, undefined)).request).toEqual(head);
+      }
+    }
+  });
+
+  it("reads header names the same however often they recur, and keeps apart names of one length", () => {
+    // More distinct names than the decoder keeps at hand, each several times, in changing orders.
+    const names = Array.from({ length: 50 }, (_, i) => `x-name-${String(i).padStart(2, "0")}`);
+    for (let round = 0; round < 4; round++) {
+      const order = round % 2 ? [...names].reverse() : names;
+      const metadata = Object.fromEntries(order.map((k, i) => [k, `${round}-${i}`]));
+      const head = { method: "m", contentType: "", verb: "GET", query: "", metadata };
+      expect(decodeRequestMessage(encodeRequestMessage(head, undefined)).request?.metadata).toEqual(metadata);
+    }
+    const long = `x-${"n".repeat(100)}`;
+    const head = { method: "m", contentType: "", verb: "GET", query: "", metadata: { [long]: "1", "x-ü": "2" } };
+    expect(decodeRequestMessage(encodeRequestMessage(head, undefined)).request?.metadata).toEqual({ [long]: "1", "x-ü": "2" });
+  });
+
   it("reads back every verb the caller's encoding writes", () => {
     for (const verb of ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]) {
       const head = { method: "m", contentType: "", verb, query: "", metadata: { a: "b" } };

@@ -86,6 +86,14 @@ class Writer {
 
   string(tag: number, s: string, bytes: number): void {
     this.head(tag, bytes);
+    if (bytes === s.length && bytes <= SHORT_STRING) {
+      // ASCII (its UTF-8 length is its length): copied here, cheaper than a call into C++ for a short string.
+      const buf = this.buf;
+      let pos = this.pos;
+      for (let i = 0; i < bytes; i++) buf[pos++] = s.charCodeAt(i);
+      this.pos = pos;
+      return;
+    }
     this.pos += this.buf.write(s, this.pos, "utf8");
   }
 
@@ -104,13 +112,28 @@ class Writer {
   }
 }
 
+/**
+ * Strings up to this many characters are measured and written in JS when they are ASCII:
+ * header names and values, methods and content types are, and a call into C++ per string
+ * (Buffer.byteLength, buf.write) cost more than the loop. Longer ones go to Node.
+ */
+const SHORT_STRING = 64;
+
+/** The UTF-8 length of `s`. */
+function utf8Length(s: string): number {
+  const n = s.length;
+  if (n > SHORT_STRING) return Buffer.byteLength(s);
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s);
+  return n;
+}
+
 /** The sizing pass of an encoding: each string's UTF-8 length, remembered in order for the writing pass. */
 function stringSizer(): { lens: number[]; str(s: string, alwaysWritten?: boolean): number } {
   const lens: number[] = [];
   return {
     lens,
     str: (s, alwaysWritten = false) => {
-      const n = Buffer.byteLength(s);
+      const n = utf8Length(s);
       lens.push(n);
       return n || alwaysWritten ? delimited(n) : 0;
     },
@@ -319,14 +342,32 @@ class Reader {
     return sub;
   }
 
+  /** A length-delimited field's bounds as [start, end); moves past it (no sub-reader to allocate). */
+  private span(): number {
+    const len = this.varint();
+    if (this.hi !== 0 || len > this.end - this.pos) throw new Error("truncated message");
+    const start = this.pos;
+    this.pos += len;
+    return start;
+  }
+
   string(): string {
-    const r = this.delimited();
-    return this.buf.toString("utf8", r.pos, r.end);
+    const start = this.span();
+    // utf8Slice is what toString("utf8", ...) calls, without its argument handling (measurable per string here).
+    return start === this.pos ? "" : (this.buf as Utf8Sliceable).utf8Slice(start, this.pos);
+  }
+
+  /** A string field that holds a header name (recentNames: names repeat from call to call). */
+  name(): string {
+    const start = this.span();
+    const len = this.pos - start;
+    if (len === 0) return "";
+    return len <= RECENT_NAME_BYTES ? recentNames.read(this.buf, start, this.pos) : (this.buf as Utf8Sliceable).utf8Slice(start, this.pos);
   }
 
   bytes(): Buffer {
-    const r = this.delimited();
-    return this.buf.subarray(r.pos, r.end);
+    const start = this.span();
+    return this.buf.subarray(start, this.pos);
   }
 
   skip(wireType: number): void {
@@ -344,6 +385,9 @@ class Reader {
     this.pos += n;
   }
 }
+
+/** Node's Buffer method behind toString("utf8", start, end) (on every Buffer since Node's first releases). */
+type Utf8Sliceable = Buffer & { utf8Slice(start: number, end: number): string };
 
 /** HTTPExtension.Verb numbers to names; NONE (0) and numbers not listed read as "NONE". */
 const VERB_NAMES: string[] = ["NONE"];
@@ -438,12 +482,53 @@ function readStatusCode(r: Reader): number {
 }
 
 /** A map<string, ListStringValue> entry, its values joined into one header value. */
+/**
+ * Header names read lately, with their bytes. The same few names arrive on every
+ * call (content-type, traceparent, dapr-caller-app-id, ...): a name whose bytes
+ * match one of these is the same string again, with no call into C++ to decode
+ * it and none to look it up as a property key (V8 keeps the string internalized).
+ */
+class RecentNames {
+  private readonly bytes: Buffer[] = [];
+  private readonly names: string[] = [];
+  /** Where the next lookup starts: names arrive in the same order call after call. */
+  private hint = 0;
+
+  constructor(private readonly size: number) {}
+
+  read(buf: Buffer, start: number, end: number): string {
+    const len = end - start;
+    const n = this.names.length;
+    for (let k = 0; k < n; k++) {
+      const i = (this.hint + k) % n;
+      const b = this.bytes[i]!;
+      if (b.length !== len) continue;
+      let j = 0;
+      while (j < len && b[j] === buf[start + j]) j++;
+      if (j === len) {
+        this.hint = i + 1;
+        return this.names[i]!;
+      }
+    }
+    const name = (buf as Utf8Sliceable).utf8Slice(start, end);
+    const at = n < this.size ? n : this.hint % n;
+    this.bytes[at] = Buffer.from(buf.subarray(start, end));
+    this.names[at] = name;
+    this.hint = at + 1;
+    return name;
+  }
+}
+
+/** Header names longer than this are decoded each time (a name is rarely longer). */
+const RECENT_NAME_BYTES = 64;
+const recentNames = new RecentNames(32);
+
 function readHeader(r: Reader, into: Record<string, string>): void {
   let key = "";
   let value = "";
   while (r.more) {
     const tag = r.varint();
-    if (tag === 0x0a) key = r.string();
+    if (tag === 0x0a) key = r.name();
     else if (tag === 0x12) {
       const list = r.delimited();
       value = "";
