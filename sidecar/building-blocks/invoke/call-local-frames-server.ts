@@ -189,13 +189,8 @@ class FramesCalleeCall implements CalleeCall {
 
   end(last?: CalleeResponseMessage): void {
     if (this.answerOver) return;
-    const socket = this.conn.socket;
-    if (last) {
-      socket.cork();
-      socket.write(encodeResponseFrame(last.response, last.payload));
-      this.finish(endFrame());
-      socket.uncork();
-    } else this.finish(endFrame());
+    // The last message and the END frame in one buffer: one plain write, no corked pair.
+    this.finish(last ? encodeResponseFrame(last.response, last.payload, endFrame()) : endFrame());
   }
 
   fail(err: unknown): void {
@@ -250,6 +245,7 @@ class FramesCalleeCall implements CalleeCall {
     this.ungranted = 0;
   }
 
+  /** Sends `end` (bytes ending with the END frame) and settles the call's answer. */
   private finish(end: Buffer): void {
     this.answerOver = true;
     if (!this.conn.socket.destroyed) this.conn.socket.write(end);

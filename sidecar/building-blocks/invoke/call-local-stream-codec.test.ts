@@ -209,4 +209,11 @@ describe("CallLocalStream response encoding (callee)", () => {
       payload: { data: Buffer.from("{}"), seq: 0 },
     });
   });
+
+  it("carries given trailing bytes after the frame, in the same buffer", () => {
+    const head = { status: 200, message: "", headers: { a: "1" }, contentType: "" };
+    const frame = encodeResponseFrame(head, { data: Buffer.from("ok"), seq: 0 });
+    const trailer = Buffer.from([0x80, 0, 0, 0, 0]);
+    expect(encodeResponseFrame(head, { data: Buffer.from("ok"), seq: 0 }, trailer)).toEqual(Buffer.concat([frame, trailer]));
+  });
 });

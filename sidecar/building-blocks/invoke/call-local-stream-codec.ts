@@ -235,8 +235,10 @@ function encodeRequest(head: StreamRequestHead | undefined, payload: StreamPaylo
  * gRPC message prefix first: one buffer and one copy of the payload, where
  * encoding then framing would copy it twice). The response's status and
  * message are always written, as protobufjs writes sub-messages it is given.
+ * `trailer`: bytes to follow the frame in the same buffer (the framed
+ * transport's END frame after a call's last message: one write for both).
  */
-export function encodeResponseFrame(response: StreamResponseHead | undefined, payload: StreamPayload | undefined): Buffer {
+export function encodeResponseFrame(response: StreamResponseHead | undefined, payload: StreamPayload | undefined, trailer?: Buffer): Buffer {
   const { lens, str } = stringSizer();
   let responseSize = 0, statusSize = 0, invokeSize = 0;
   const entrySizes: number[] = [];
@@ -254,7 +256,7 @@ export function encodeResponseFrame(response: StreamResponseHead | undefined, pa
   const { seq, size: payloadSize } = payloadFieldSize(payload);
   const total = (response ? delimited(responseSize) : 0) + (payload ? delimited(payloadSize) : 0);
 
-  const w = new Writer(Buffer.allocUnsafe(5 + total));
+  const w = new Writer(Buffer.allocUnsafe(5 + total + (trailer?.length ?? 0)));
   w.buf[0] = 0; // not compressed
   w.buf.writeUInt32BE(total, 1);
   w.pos = 5;
@@ -283,6 +285,7 @@ export function encodeResponseFrame(response: StreamResponseHead | undefined, pa
   }
   if (payload) writePayload(w, payload, payloadSize, seq);
   if (w.pos !== 5 + total) throw new Error(`CallLocalStream response encoding: wrote ${w.pos - 5} bytes, sized ${total}`);
+  trailer?.copy(w.buf, w.pos);
   return w.buf;
 }
 
