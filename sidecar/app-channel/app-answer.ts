@@ -10,9 +10,16 @@
 import { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { Pool } from "./undici-pool.js";
+import { RecentNames, type SliceableBuffer } from "../util/recent-names.js";
 
 /** Answers of at most this many announced bytes are read whole (as CallLocalStream sends one chunk whole). */
 export const WHOLE_ANSWER_BYTES = 64 * 1024;
+
+/** A header name as HTTP/1.1 carries it (latin1), lower-cased. */
+const lowerLatin1 = (buf: Buffer, start: number, end: number): string => (buf as SliceableBuffer).latin1Slice(start, end).toLowerCase();
+// The app answers with the same few header names every time (Date, Content-Length, ...).
+const RECENT_NAME_BYTES = 64;
+const recentNames = new RecentNames(32, lowerLatin1);
 
 export interface AppAnswer {
   status: number;
@@ -66,9 +73,10 @@ class AnswerReader implements Dispatcher.DispatchHandler {
     this.status = statusCode;
     const headers: Record<string, string> = {};
     for (let i = 0; i < rawHeaders.length; i += 2) {
-      const name = rawHeaders[i]!.toString("latin1").toLowerCase();
+      const raw = rawHeaders[i]!;
+      const name = raw.length <= RECENT_NAME_BYTES ? recentNames.read(raw, 0, raw.length) : lowerLatin1(raw, 0, raw.length);
       if (name === "__proto__") continue;
-      const value = rawHeaders[i + 1]!.toString("latin1");
+      const value = (rawHeaders[i + 1] as SliceableBuffer).latin1Slice(0, rawHeaders[i + 1]!.length);
       const before = headers[name];
       headers[name] = before === undefined ? value : `${before}, ${value}`;
     }

@@ -20,6 +20,7 @@
 //   common.v1.StreamPayload:     data = 1, seq = 2 (uint64)
 // call-local-stream-codec.test.ts checks all four directions against
 // protobufjs's reading of the same .proto.
+import { RecentNames, type SliceableBuffer } from "../../util/recent-names.js";
 import type { StreamPayload } from "./stream-payloads.js";
 
 /** HTTPExtension.Verb; a verb not listed travels as NONE (0), as protobufjs's fromObject leaves it. */
@@ -349,7 +350,7 @@ class Reader {
   string(): string {
     const start = this.span();
     // utf8Slice is what toString("utf8", ...) calls, without its argument handling (measurable per string here).
-    return start === this.pos ? "" : (this.buf as Utf8Sliceable).utf8Slice(start, this.pos);
+    return start === this.pos ? "" : (this.buf as SliceableBuffer).utf8Slice(start, this.pos);
   }
 
   /** A string field that holds a header name (recentNames: names repeat from call to call). */
@@ -357,7 +358,7 @@ class Reader {
     const start = this.span();
     const len = this.pos - start;
     if (len === 0) return "";
-    return len <= RECENT_NAME_BYTES ? recentNames.read(this.buf, start, this.pos) : (this.buf as Utf8Sliceable).utf8Slice(start, this.pos);
+    return len <= RECENT_NAME_BYTES ? recentNames.read(this.buf, start, this.pos) : (this.buf as SliceableBuffer).utf8Slice(start, this.pos);
   }
 
   bytes(): Buffer {
@@ -380,9 +381,6 @@ class Reader {
     this.pos += n;
   }
 }
-
-/** Node's Buffer method behind toString("utf8", start, end) (on every Buffer since Node's first releases). */
-type Utf8Sliceable = Buffer & { utf8Slice(start: number, end: number): string };
 
 /** HTTPExtension.Verb numbers to names; NONE (0) and numbers not listed read as "NONE". */
 const VERB_NAMES: string[] = ["NONE"];
@@ -476,48 +474,11 @@ function readStatusCode(r: Reader): number {
   return code;
 }
 
-/** A map<string, ListStringValue> entry, its values joined into one header value. */
-/**
- * Header names read lately, with their bytes. The same few names arrive on every
- * call (content-type, traceparent, dapr-caller-app-id, ...): a name whose bytes
- * match one of these is the same string again, with no call into C++ to decode
- * it and none to look it up as a property key (V8 keeps the string internalized).
- */
-class RecentNames {
-  private readonly bytes: Buffer[] = [];
-  private readonly names: string[] = [];
-  /** Where the next lookup starts: names arrive in the same order call after call. */
-  private hint = 0;
-
-  constructor(private readonly size: number) {}
-
-  read(buf: Buffer, start: number, end: number): string {
-    const len = end - start;
-    const n = this.names.length;
-    for (let k = 0; k < n; k++) {
-      const i = (this.hint + k) % n;
-      const b = this.bytes[i]!;
-      if (b.length !== len) continue;
-      let j = 0;
-      while (j < len && b[j] === buf[start + j]) j++;
-      if (j === len) {
-        this.hint = i + 1;
-        return this.names[i]!;
-      }
-    }
-    const name = (buf as Utf8Sliceable).utf8Slice(start, end);
-    const at = n < this.size ? n : this.hint % n;
-    this.bytes[at] = Buffer.from(buf.subarray(start, end));
-    this.names[at] = name;
-    this.hint = at + 1;
-    return name;
-  }
-}
-
 /** Header names longer than this are decoded each time (a name is rarely longer). */
 const RECENT_NAME_BYTES = 64;
-const recentNames = new RecentNames(32);
+const recentNames = new RecentNames(32, (buf, start, end) => (buf as SliceableBuffer).utf8Slice(start, end));
 
+/** A map<string, ListStringValue> entry, its values joined into one header value. */
 function readHeader(r: Reader, into: Record<string, string>): void {
   let key = "";
   let value = "";
