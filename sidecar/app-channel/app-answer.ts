@@ -15,11 +15,9 @@ import { RecentNames, type SliceableBuffer } from "../util/recent-names.js";
 /** Answers of at most this many announced bytes are read whole (as CallLocalStream sends one chunk whole). */
 export const WHOLE_ANSWER_BYTES = 64 * 1024;
 
-/** A header name as HTTP/1.1 carries it (latin1), lower-cased. */
-const lowerLatin1 = (buf: Buffer, start: number, end: number): string => (buf as SliceableBuffer).latin1Slice(start, end).toLowerCase();
-// The app answers with the same few header names every time (Date, Content-Length, ...).
-const RECENT_NAME_BYTES = 64;
-const recentNames = new RecentNames(32, lowerLatin1);
+// The app answers with the same few header names every time (Date, Content-Length, ...): read
+// as HTTP/1.1 carries them (latin1), lower-cased.
+const recentNames = new RecentNames(32, (buf, start, end) => (buf as SliceableBuffer).latin1Slice(start, end).toLowerCase());
 
 export interface AppAnswer {
   status: number;
@@ -73,8 +71,7 @@ class AnswerReader implements Dispatcher.DispatchHandler {
     this.status = statusCode;
     const headers: Record<string, string> = {};
     for (let i = 0; i < rawHeaders.length; i += 2) {
-      const raw = rawHeaders[i]!;
-      const name = raw.length <= RECENT_NAME_BYTES ? recentNames.read(raw, 0, raw.length) : lowerLatin1(raw, 0, raw.length);
+      const name = recentNames.read(rawHeaders[i]!, 0, rawHeaders[i]!.length);
       if (name === "__proto__") continue;
       const value = (rawHeaders[i + 1] as SliceableBuffer).latin1Slice(0, rawHeaders[i + 1]!.length);
       const before = headers[name];

@@ -27,4 +27,13 @@ describe("RecentNames", () => {
       expect(read(s)).toBe(s);
     }
   });
+
+  it("decodes names longer than its limit every time, without keeping them", () => {
+    let decoded = 0;
+    const names = new RecentNames(4, (buf, s, e) => (decoded++, buf.toString("latin1", s, e)), 8);
+    const long = Buffer.from("x-much-longer-name");
+    expect(names.read(long, 0, long.length)).toBe("x-much-longer-name");
+    expect(names.read(long, 0, long.length)).toBe("x-much-longer-name");
+    expect(decoded).toBe(2);
+  });
 });

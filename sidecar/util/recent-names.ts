@@ -12,12 +12,16 @@ export class RecentNames {
   /** Where the next lookup starts: names come in the same order call after call. */
   private hint = 0;
 
-  /** `size` names are kept (the oldest in turn gives way); `decode` turns bytes into a name the first time. */
-  constructor(private readonly size: number, private readonly decode: NameDecoder) {}
+  /**
+   * `size` names are kept (the oldest in turn gives way); `decode` turns bytes into a name the
+   * first time. Names longer than `maxBytes` (rare) are decoded every time and not kept.
+   */
+  constructor(private readonly size: number, private readonly decode: NameDecoder, private readonly maxBytes = 64) {}
 
   /** The name in `buf[start, end)`. */
   read(buf: Buffer, start: number, end: number): string {
     const len = end - start;
+    if (len > this.maxBytes) return this.decode(buf, start, end);
     const n = this.names.length;
     for (let k = 0; k < n; k++) {
       const i = (this.hint + k) % n;

@@ -60,10 +60,9 @@ export const GRPC_RESPONSE_HEADERS: Readonly<OutgoingHttpHeaders> = responseHead
 
 /**
  * The response headers grpc-js sends before a call's first message, with a
- * handler's response metadata added key by key, in one object literal. Built as `{ ...GRPC_RESPONSE_HEADERS,
- * ...metadata }`, the object costs node:http2's respond() about 4 µs more to
- * copy (processHeaders walks it with for-in and hasOwnProperty; measured in
- * InvokeService's profile at saturation).
+ * handler's response metadata added key by key, in one object literal: built as
+ * `{ ...GRPC_RESPONSE_HEADERS, ...metadata }` and then copied by node:http2's
+ * respond() (processHeaders), such an object cost 1.3 µs against 0.3 (in isolation).
  */
 function responseHeaders(metadata: grpc.Metadata | undefined): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {

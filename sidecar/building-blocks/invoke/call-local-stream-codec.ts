@@ -356,9 +356,7 @@ class Reader {
   /** A string field that holds a header name (recentNames: names repeat from call to call). */
   name(): string {
     const start = this.span();
-    const len = this.pos - start;
-    if (len === 0) return "";
-    return len <= RECENT_NAME_BYTES ? recentNames.read(this.buf, start, this.pos) : (this.buf as SliceableBuffer).utf8Slice(start, this.pos);
+    return start === this.pos ? "" : recentNames.read(this.buf, start, this.pos);
   }
 
   bytes(): Buffer {
@@ -474,8 +472,6 @@ function readStatusCode(r: Reader): number {
   return code;
 }
 
-/** Header names longer than this are decoded each time (a name is rarely longer). */
-const RECENT_NAME_BYTES = 64;
 const recentNames = new RecentNames(32, (buf, start, end) => (buf as SliceableBuffer).utf8Slice(start, end));
 
 /** A map<string, ListStringValue> entry, its values joined into one header value. */
