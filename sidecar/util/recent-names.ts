@@ -7,7 +7,7 @@
 export type NameDecoder = (buf: Buffer, start: number, end: number) => string;
 
 export class RecentNames {
-  private readonly bytes: Buffer[] = [];
+  private readonly bytes: Uint8Array[] = [];
   private readonly names: string[] = [];
   /** Where the next lookup starts: names come in the same order call after call. */
   private hint = 0;
@@ -36,7 +36,8 @@ export class RecentNames {
     }
     const name = this.decode(buf, start, end);
     const at = n < this.size ? n : this.hint % n;
-    this.bytes[at] = Buffer.from(buf.subarray(start, end));
+    // A copy of its own (not a slice of Buffer's shared pool, which it would keep alive).
+    this.bytes[at] = new Uint8Array(buf.subarray(start, end));
     this.names[at] = name;
     this.hint = at + 1;
     return name;
