@@ -2,7 +2,8 @@
 // a trivial HTTP app through two sidecars (caller's and callee's), 1 KiB
 // bodies, 16 connections, a fixed 1,000 requests/s, against the same app
 // called directly in the same run: added p50/p90/p99; then saturation
-// throughput of both paths; and each sidecar's resident memory under load.
+// throughput of both paths (closed loops, rounds alternating between the paths);
+// and each sidecar's resident memory under load.
 // The same for gRPC (InvokeService on the caller's sidecar).
 //
 // Beside them, the floor (bench/proxy-chain-floor.ts): the same calls through
@@ -45,11 +46,31 @@ async function peakResidentMiB(pids: number[], work: () => Promise<void>, everyM
   return peaks;
 }
 
-/** A closed loop of `call` at 16 in flight for `ms`, and the CPU each process of `pids` spent per call meanwhile (µs). */
-async function saturated(call: () => Promise<void>, pids: number[], ms = 4000): Promise<{ load: LoadResult; cpuPerCall: number[] }> {
-  const before = pids.map(cpuTimeMs);
-  const load = await closedLoop(call, 16, ms);
-  return { load, cpuPerCall: pids.map((pid, i) => ((cpuTimeMs(pid) - before[i]!) * 1000) / load.latenciesMs.length) };
+interface SaturationPath {
+  call: () => Promise<void>;
+  /** Processes whose CPU is counted per call (none for the direct path). */
+  pids: number[];
+}
+
+/**
+ * Closed loops of 16 in flight on each path in turn, `rounds` times (so a noisy
+ * phase of the machine hits every path, as the paced rounds do), and the CPU
+ * each path's processes spent per call over its rounds (µs).
+ */
+async function saturated(paths: SaturationPath[], rounds = 3, ms = 1500): Promise<{ load: LoadResult; cpuPerCall: number[] }[]> {
+  const loads = paths.map(() => [] as LoadResult[]);
+  const cpuMs = paths.map((p) => p.pids.map(() => 0));
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, p] of paths.entries()) {
+      const before = p.pids.map(cpuTimeMs);
+      loads[i]!.push(await closedLoop(p.call, 16, ms));
+      p.pids.forEach((pid, j) => (cpuMs[i]![j]! += cpuTimeMs(pid) - before[j]!));
+    }
+  }
+  return paths.map((_, i) => {
+    const load = merge(loads[i]!);
+    return { load, cpuPerCall: cpuMs[i]!.map((c) => (c * 1000) / load.latenciesMs.length) };
+  });
 }
 
 const body = Buffer.alloc(1024, 120);
@@ -172,13 +193,13 @@ export async function runInvokeBench(): Promise<{ report: string; checks: Check[
       target: `<= 80 MB (${RSS_TARGET_MIB.toFixed(1)} MiB)`,
       pass: Math.max(...pacedRss) <= RSS_TARGET_MIB,
     });
-    // CPU per call is the measure that holds up on a shared machine (wall-clock rates swing with the neighbours' load).
-    const { load: satVia, cpuPerCall } = await saturated(via.call, pids);
+    // CPU per call is the measure that holds up on a shared machine (wall-clock rates swing with the neighbours' load);
+    // saturation rounds alternate between the paths, as the paced rounds do.
+    const [{ load: satVia, cpuPerCall }, { load: satDirect }, { load: satFloor, cpuPerCall: floorCpuPerCall }] =
+      await saturated([{ call: via.call, pids }, { call: direct.call, pids: [] }, { call: floor.call, pids: floor.pids }]);
     const satRss = pids.map(residentMiB);
-    const satDirect = await closedLoop(direct.call, 16, 4000);
-    const { load: satFloor, cpuPerCall: floorCpuPerCall } = await saturated(floor.call, floor.pids);
     const ratio = satVia.throughput / satDirect.throughput;
-    lines.push(`saturation (16 in flight): ${satVia.throughput.toFixed(0)} req/s through the sidecars vs ${satDirect.throughput.toFixed(0)} direct (ratio ${ratio.toFixed(2)}); ` +
+    lines.push(`saturation (16 in flight, 3 alternating rounds of 1.5 s per path): ${satVia.throughput.toFixed(0)} req/s through the sidecars vs ${satDirect.throughput.toFixed(0)} direct (ratio ${ratio.toFixed(2)}); ` +
       `through the two relays ${satFloor.throughput.toFixed(0)} req/s (ratio ${(satFloor.throughput / satDirect.throughput).toFixed(2)})`);
     lines.push(`CPU per call at saturation: caller's sidecar ${cpuPerCall[0]!.toFixed(0)} µs, callee's ${cpuPerCall[1]!.toFixed(0)} µs; relays ${floorCpuPerCall.map((c) => `${c.toFixed(0)} µs`).join(", ")}`);
     lines.push(`sidecar resident memory after the saturation rounds: caller ${satRss[0]!.toFixed(1)} MiB, callee ${satRss[1]!.toFixed(1)} MiB`);
@@ -201,11 +222,11 @@ export async function runInvokeBench(): Promise<{ report: string; checks: Check[
       { name: "gRPC added p50", value: ms(gl.added[0]!), target: "<= 0.6 ms", pass: gl.added[0]! <= 0.6 },
       { name: "gRPC added p99", value: ms(gl.added[2]!), target: "<= 1.5 ms", pass: gl.added[2]! <= 1.5 },
     );
-    const { load: satGrpc, cpuPerCall: grpcCpuPerCall } = await saturated(viaGrpc.call, pids);
-    const gRatio = satGrpc.throughput / satDirect.throughput;
-    const { load: satFloorGrpc, cpuPerCall: floorGrpcCpuPerCall } = await saturated(floorGrpc.call, relays.grpc.pids);
-    lines.push(`gRPC saturation: ${satGrpc.throughput.toFixed(0)} req/s (ratio ${gRatio.toFixed(2)} to direct HTTP); ` +
-      `through the gRPC floor ${satFloorGrpc.throughput.toFixed(0)} req/s (ratio ${(satFloorGrpc.throughput / satDirect.throughput).toFixed(2)})`);
+    const [{ load: satGrpc, cpuPerCall: grpcCpuPerCall }, { load: satDirect2 }, { load: satFloorGrpc, cpuPerCall: floorGrpcCpuPerCall }] =
+      await saturated([{ call: viaGrpc.call, pids }, { call: direct.call, pids: [] }, { call: floorGrpc.call, pids: relays.grpc.pids }]);
+    const gRatio = satGrpc.throughput / satDirect2.throughput;
+    lines.push(`gRPC saturation: ${satGrpc.throughput.toFixed(0)} req/s (ratio ${gRatio.toFixed(2)} to direct HTTP, ${satDirect2.throughput.toFixed(0)} req/s in the same rounds); ` +
+      `through the gRPC floor ${satFloorGrpc.throughput.toFixed(0)} req/s (ratio ${(satFloorGrpc.throughput / satDirect2.throughput).toFixed(2)})`);
     lines.push(`gRPC CPU per call: caller's sidecar ${grpcCpuPerCall[0]!.toFixed(0)} µs, callee's ${grpcCpuPerCall[1]!.toFixed(0)} µs; ` +
       `gRPC relay ${floorGrpcCpuPerCall[0]!.toFixed(0)} µs, relay ${floorGrpcCpuPerCall[1]!.toFixed(0)} µs`);
     checks.push({ name: "gRPC saturation ratio", value: gRatio.toFixed(2), target: ">= 0.40", pass: gRatio >= 0.4 });
