@@ -60,6 +60,8 @@ export class Sidecar {
   private internalFrames?: InternalFrames;
   private blocks: BuildingBlock[] = [];
   private componentsReady = false;
+  /** The Configuration's metrics.enabled. */
+  private recordMetrics = true;
   private appReady = false;
   private appChannel?: AppChannel;
   private appHealth?: AppHealthMonitor;
@@ -103,6 +105,12 @@ export class Sidecar {
 
     const configuration = await loadConfiguration(this.opts.config, resources);
     for (const e of configuration.errors) log.error("configuration problem", { error: e });
+    this.recordMetrics = configuration.config.metric.enabled;
+    if (!this.recordMetrics) {
+      // The Configuration's spec.metrics.enabled: false, as daprd reads it: no Dapr metrics (the port still serves the process's).
+      metricsRegistry.disableDaprMetrics();
+      log.info("Dapr metrics are off (the Configuration's metrics.enabled is false)");
+    }
     this.appChannel = await createAppChannel(this.opts, log);
     this.metadata = new MetadataCore(rt, this.appConnectionInfo());
     const ctx: BlockContext = {
@@ -172,6 +180,7 @@ export class Sidecar {
       fallback: this.blocks.find((b) => b.httpFallback)?.httpFallback,
       directRoutes: this.blocks.flatMap((b) => b.httpDirect ?? []),
       streamed: (req) => req.path.startsWith("/v1.0/invoke/") || req.headers["dapr-app-id"] !== undefined,
+      recordMetrics: this.recordMetrics,
     });
     for (const address of o.listenAddresses) {
       const l = await listenHttp(api, this.ports.http || o.daprHttpPort, address);
@@ -186,6 +195,7 @@ export class Sidecar {
       handlers: Object.assign({}, ...this.blocks.map((b) => b.grpc ?? {})),
       extraServices: this.blocks.flatMap((b) => b.grpcServices ?? []),
       unknownMethods: this.blocks.find((b) => b.grpcUnknownMethods)?.grpcUnknownMethods,
+      recordMetrics: this.recordMetrics,
     });
     this.grpcServer = server;
     for (const address of o.listenAddresses) {
@@ -214,7 +224,7 @@ export class Sidecar {
     if (o.daprPublicPort !== undefined) {
       const metadataBlock = this.blocks.find((b) => b.name === "metadata");
       const pub = buildHttpApi({
-        appId: o.appId, maxBodySize: o.maxBodySize, logger: this.logger, answerUnbuiltRoutes: false,
+        appId: o.appId, maxBodySize: o.maxBodySize, logger: this.logger, answerUnbuiltRoutes: false, recordMetrics: this.recordMetrics,
         routes: [(r) => registerHealthHttp(r, readiness), (r) => metadataBlock?.http?.(r)],
       });
       const l = await listenHttp(pub, o.daprPublicPort, outside);

@@ -118,6 +118,30 @@ describe("metadata, health and metrics on a running sidecar", () => {
   });
 });
 
+describe("a Configuration with metrics.enabled: false", () => {
+  it("serves no Dapr metrics after API calls, and still the process's", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-nometrics-"));
+    const config = path.join(dir, "config.yaml");
+    writeFileSync(config, "apiVersion: dapr.io/v1alpha1\nkind: Configuration\nmetadata:\n  name: nometrics\nspec:\n  metrics:\n    enabled: false\n");
+    const sidecar = await startSidecar({ appId: uniqueName("nometrics"), args: ["--config", config] });
+    try {
+      expect((await sidecar.http("/v1.0/state/statestore", { method: "POST", body: JSON.stringify([{ key: "m", value: 1 }]) })).status).toBe(204);
+      expect((await sidecar.http("/v1.0/state/statestore/m")).status).toBe(200);
+      const client = daprClient(sidecar.grpcPort);
+      try {
+        expect((await unaryCall(client, "GetState", { store_name: "statestore", key: "m" })).code).toBe(grpc.status.OK);
+      } finally {
+        client.close();
+      }
+      const text = await (await fetch(`http://127.0.0.1:${sidecar.metricsPort}/metrics`)).text();
+      expect(text).toMatch(/^process_cpu_user_seconds_total /m);
+      expect(text).not.toMatch(/^dapr_/m);
+    } finally {
+      await sidecar.kill();
+    }
+  });
+});
+
 describe("shutdown", () => {
   it("POST /v1.0/shutdown answers 204 and the process exits 0", async () => {
     const sidecar = await startSidecar({ appId: uniqueName("shut-http") });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Errors } from "../../errors/catalog.js";
 import { metricsRegistry } from "../../metrics/registry.js";
 import { daprClient, unaryCall, type DaprClient } from "../../../test/compat/raw-grpc-client.js";
-import { bindGrpc } from "./grpc-server.js";
+import { bindGrpc, buildGrpcApi } from "./grpc-server.js";
 import { unary, unimplemented, type GrpcHandlers } from "./grpc-helpers.js";
 import { grpcMethodLabel, withGrpcMetrics, withMessageSizeMetrics } from "./grpc-metrics.js";
 import { daprService } from "./protos.js";
@@ -74,5 +74,21 @@ describe("gRPC server metrics", () => {
     expect(await sample("dapr_grpc_io_server_completed_rpcs", {
       app_id: appId, grpc_server_method: "/dapr.proto.runtime.v1.Dapr/SubscribeConfiguration", grpc_server_status: "OK",
     })).toBe(1);
+  });
+});
+
+describe("the gRPC API server's metrics switch", () => {
+  it("records Dapr's gRPC server metrics unless told not to (the Configuration's metrics.enabled)", async () => {
+    for (const [id, recordMetrics, expected] of [[`${appId}-on`, undefined, 2], [`${appId}-off`, false, 0]] as const) {
+      const { server } = buildGrpcApi({ appId: id, handlers: {}, maxMessageSize: 4 << 20, recordMetrics });
+      const c = daprClient(await bindGrpc(server, "127.0.0.1:0"));
+      try {
+        for (let i = 0; i < 2; i++) expect((await unaryCall(c, "GetState", { store_name: "s", key: "k" })).code).toBe(grpc.status.UNIMPLEMENTED);
+      } finally {
+        c.close();
+        server.forceShutdown();
+      }
+      expect(await sample("dapr_grpc_io_server_completed_rpcs", { app_id: id, grpc_server_method: grpcMethodLabel("GetState"), grpc_server_status: "UNIMPLEMENTED" })).toBe(expected);
+    }
   });
 });

@@ -23,6 +23,8 @@ export interface GrpcApiOptions {
   extraServices?: ExtraService[];
   /** Serves calls to methods no service here has (gRPC proxying); the API token applies. */
   unknownMethods?: UnknownMethodHandler;
+  /** Records Dapr's gRPC server metrics (default true; the Configuration's `metrics.enabled`). */
+  recordMetrics?: boolean;
 }
 
 export function buildGrpcApi(opts: GrpcApiOptions): { server: grpc.Server; implemented: string[] } {
@@ -34,21 +36,24 @@ export function buildGrpcApi(opts: GrpcApiOptions): { server: grpc.Server; imple
     "grpc.enable_channelz": 0,
   });
   const service = daprService();
+  const record = opts.recordMetrics ?? true;
+  const withMetrics = (rpc: string, h: grpc.UntypedHandleCall) => (record ? withGrpcMetrics(rpc, h, opts.appId) : h);
+  const withSizeMetrics = (s: grpc.ServiceDefinition) => (record ? withMessageSizeMetrics(s, opts.appId) : s);
   const impl: GrpcHandlers = {};
   const implemented: string[] = [];
   for (const rpc of Object.keys(service)) {
     const h = opts.handlers[rpc];
     if (opts.handlers[rpc]) implemented.push(rpc);
-    impl[rpc] = withGrpcMetrics(rpc, withToken(h ?? unimplemented(rpc), opts.apiToken), opts.appId);
+    impl[rpc] = withMetrics(rpc, withToken(h ?? unimplemented(rpc), opts.apiToken));
   }
-  server.addService(withMessageSizeMetrics(service, opts.appId), impl);
+  server.addService(withSizeMetrics(service), impl);
   for (const extra of opts.extraServices ?? []) {
     const wrapped: GrpcHandlers = {};
     for (const rpc of Object.keys(extra.service)) {
       const h = extra.handlers[rpc] ?? unimplemented(rpc);
-      wrapped[rpc] = withGrpcMetrics(extra.service[rpc]!.path, extra.tokenProtected ? withToken(h, opts.apiToken) : h, opts.appId);
+      wrapped[rpc] = withMetrics(extra.service[rpc]!.path, extra.tokenProtected ? withToken(h, opts.apiToken) : h);
     }
-    server.addService(withMessageSizeMetrics(extra.service, opts.appId), wrapped);
+    server.addService(withSizeMetrics(extra.service), wrapped);
   }
   if (opts.unknownMethods) serveUnknownMethods(server, withToken(opts.unknownMethods as grpc.UntypedHandleCall, opts.apiToken) as UnknownMethodHandler);
   serveUnaryFast(server, { maxReceive: opts.maxMessageSize, maxSend: opts.maxMessageSize });

@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../log/logger.js";
+import { metricsRegistry } from "../../metrics/registry.js";
 import { buildHttpApi } from "./http-server.js";
 
 describe("the HTTP API server's body handling", () => {
@@ -51,5 +52,26 @@ describe("the HTTP API server's body handling", () => {
   it("leaves the body of a streamed route unread", async () => {
     const r = await fetch(`${base}/streamed`, { method: "POST", body: "x".repeat(200) });
     expect(await r.json()).toEqual({ read: false });
+  });
+});
+
+describe("the HTTP API server's metrics", () => {
+  /** Requests counted in dapr_http_server_request_count for `appId`. */
+  async function counted(appId: string): Promise<number> {
+    const m = metricsRegistry.getSingleMetric("dapr_http_server_request_count") as unknown as { get(): Promise<{ values: { value: number; labels: Record<string, unknown> }[] }> };
+    return (await m.get()).values.filter((v) => v.labels["app_id"] === appId).reduce((n, v) => n + v.value, 0);
+  }
+
+  it("records Dapr's HTTP server metrics unless told not to (the Configuration's metrics.enabled)", async () => {
+    for (const [appId, recordMetrics, expected] of [["metrics-on", undefined, 2], ["metrics-off", false, 0]] as const) {
+      const app = buildHttpApi({ appId, maxBodySize: 64, logger: silentLogger, recordMetrics, routes: [(r) => r.get("/ping", (_req, res) => res.send("pong"))] });
+      const server = app.listen(0, "127.0.0.1");
+      await new Promise<void>((r) => server.once("listening", r));
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      for (let i = 0; i < 2; i++) expect(await (await fetch(`${base}/ping`)).text()).toBe("pong");
+      await new Promise((r) => setTimeout(r, 50)); // 'finish' may come just after the client has the answer
+      server.close();
+      expect(await counted(appId)).toBe(expected);
+    }
   });
 });
