@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { LocalRegistryResolver, type RegistryEntry } from "./local-registry-resolver.js";
 import { AppNotFoundError } from "./name-resolver.js";
 
@@ -36,11 +36,17 @@ describe("LocalRegistryResolver", () => {
   });
 
   it("stops answering from its cache once the cache is older than cacheMs", async () => {
-    const r = new LocalRegistryResolver(registryWith([{ appId: "orders", internalPort: 41001 }]), 20);
-    await r.resolve("orders", "default");
-    expect(r.resolveCached("orders", "default")).toBeDefined();
-    await new Promise((res) => setTimeout(res, 40));
-    expect(r.resolveCached("orders", "default")).toBeUndefined();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const r = new LocalRegistryResolver(registryWith([{ appId: "orders", internalPort: 41001 }]), 1000);
+      await r.resolve("orders", "default");
+      vi.setSystemTime(Date.now() + 1000);
+      expect(r.resolveCached("orders", "default")).toBeDefined();
+      vi.setSystemTime(Date.now() + 1);
+      expect(r.resolveCached("orders", "default")).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("takes an app's instances in turn, whichever way the address is asked for", async () => {
