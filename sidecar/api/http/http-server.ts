@@ -40,7 +40,7 @@ export function buildHttpApi(opts: HttpApiOptions): express.Express {
   app.disable("etag");
   app.set("query parser", "extended");
   // What every request meets first, on express's way and on a direct route's alike.
-  const before: RequestHandler[] = opts.recordMetrics ?? true ? [httpMetrics(opts.appId)] : [];
+  const before: RequestHandler[] = (opts.recordMetrics ?? true) ? [httpMetrics(opts.appId)] : [];
   if (opts.enableApiLogging) {
     const log = opts.logger.child("api-log");
     before.push((req, _res, next) => { log.info("HTTP API called", { method: req.method, path: req.path }); next(); });
