@@ -32,8 +32,10 @@ export interface BenchSidecar {
   stop(): Promise<void>;
 }
 
-export async function startBenchSidecar(appId: string, args: string[] = []): Promise<BenchSidecar> {
-  if (!existsSync(benchCliPath)) throw new Error(`${benchCliPath} not found: run 'make build' first`);
+/** `cli`: another build's dist/bundle/main.js (A/B runs); `home`: its DAPR_TS_HOME (sidecars that must find each other share one). */
+export async function startBenchSidecar(appId: string, args: string[] = [], opts: { cli?: string; home?: string } = {}): Promise<BenchSidecar> {
+  const cliPath = opts.cli ?? benchCliPath;
+  if (!existsSync(cliPath)) throw new Error(`${cliPath} not found: run 'make build' first`);
   const [httpPort, grpcPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const home = mkdtempSync(path.join(os.tmpdir(), "dapr-ts-bench-"));
   const started = performance.now();
@@ -42,12 +44,12 @@ export async function startBenchSidecar(appId: string, args: string[] = []): Pro
   // BENCH_NODE_ARGS="--prof ..." passes other node options (e.g. V8's tick profiler, which also sees native code).
   if (process.env.BENCH_NODE_ARGS) prof.push(...process.env.BENCH_NODE_ARGS.split(" ").filter(Boolean));
   const proc = spawn(process.execPath, [
-    ...prof, benchCliPath, "sidecar", "--app-id", appId, "--log-level", "warn",
+    ...prof, cliPath, "sidecar", "--app-id", appId, "--log-level", "warn",
     "--dapr-http-port", String(httpPort), "--dapr-grpc-port", String(grpcPort), "--metrics-port", String(metricsPort),
     ...args,
   // A benchmark that runs several sidecars which must find each other sets DAPR_TS_HOME itself.
   // NODE_OPTIONS as the launchers set it (cli/sidecar-heap.ts), so memory is measured as deployed.
-  ], { env: { ...process.env, NODE_OPTIONS: sidecarNodeOptions(process.env.NODE_OPTIONS), DAPR_TS_HOME: process.env.DAPR_TS_HOME ?? home }, stdio: ["ignore", "pipe", "pipe"] });
+  ], { env: { ...process.env, NODE_OPTIONS: sidecarNodeOptions(process.env.NODE_OPTIONS), DAPR_TS_HOME: opts.home ?? process.env.DAPR_TS_HOME ?? home }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   proc.stdout!.on("data", (d) => (output += d));
   proc.stderr!.on("data", (d) => (output += d));

@@ -75,7 +75,7 @@ async function saturated(paths: SaturationPath[], rounds = 3, ms = 1500): Promis
 
 const body = Buffer.alloc(1024, 120);
 
-async function trivialApp(): Promise<{ port: number; close(): void }> {
+export async function trivialApp(): Promise<{ port: number; close(): void }> {
   const port = await freePort();
   const server = http.createServer((req, res) => {
     req.resume();
@@ -86,7 +86,7 @@ async function trivialApp(): Promise<{ port: number; close(): void }> {
   return { port, close: () => server.close() };
 }
 
-function httpCaller(port: number): { call: () => Promise<void>; close(): Promise<void>; pool: Pool } {
+export function httpCaller(port: number): { call: () => Promise<void>; close(): Promise<void>; pool: Pool } {
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 16 });
   return {
     pool,
@@ -99,7 +99,7 @@ function httpCaller(port: number): { call: () => Promise<void>; close(): Promise
   };
 }
 
-function directCaller(port: number): { call: () => Promise<void>; close(): Promise<void> } {
+export function directCaller(port: number): { call: () => Promise<void>; close(): Promise<void> } {
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 16 });
   return {
     call: async () => {
@@ -116,7 +116,7 @@ function directCaller(port: number): { call: () => Promise<void>; close(): Promi
  * grpc-js clients in the bench process cost more CPU per call than the
  * sidecars, on the same two cores, and the bench then measured them.
  */
-function grpcCaller(port: number): { call: () => Promise<void>; close(): void } {
+export function grpcCaller(port: number): { call: () => Promise<void>; close(): void } {
   const client = leanGrpcClient("127.0.0.1", port, 16);
   // InvokeServiceRequest{id, message: InvokeRequest{method, data: Any{value}, content_type, http_extension: {verb: POST}}}
   const request = encodeFields([

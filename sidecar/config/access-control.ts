@@ -148,20 +148,7 @@ export interface AccessDecision {
 /** Decides whether an incoming invocation is allowed. */
 export function evaluateAccessControl(acl: AccessControlList | undefined, req: InvocationRequest): AccessDecision {
   if (!acl) return { allowed: true, policy: "", reason: "no access control policy is configured" };
-
-  const namespace = req.callerNamespace || defaultNamespace;
-  const trustDomain = req.trustDomain || defaultTrustDomain;
-  const verb = (req.httpVerb ?? "").toUpperCase();
-  const id = `spiffe://${trustDomain}/ns/${namespace}/${req.callerAppId ?? ""}`;
-  const decide = (action: string, policy: "app" | "global", why: string): AccessDecision => {
-    const allowed = action.toLowerCase() === "allow";
-    const reason = allowed
-      ? why
-      : `access control policy has denied access to id: ${id} operation: ${req.operation} verb: ${verb || "NONE"} (${why})`;
-    return { allowed, policy, reason };
-  };
-
-  if (!req.callerAppId) return decide(acl.defaultAction, "global", "caller identity is unknown; global default action applies");
+  if (!req.callerAppId) return decide(req, acl.defaultAction, "global", "caller identity is unknown; global default action applies");
 
   let operation: string;
   try {
@@ -170,11 +157,16 @@ export function evaluateAccessControl(acl: AccessControlList | undefined, req: I
     return { allowed: false, policy: "global", reason: `error in method normalization: ${(err as Error).message}` };
   }
 
-  const appPolicy = acl.policies.get(policyKey(req.callerAppId, namespace));
-  if (!appPolicy) return decide(acl.defaultAction, "global", `no policy for app ${req.callerAppId} in namespace ${namespace}`);
+  const namespace = req.callerNamespace || defaultNamespace;
+  const trustDomain = req.trustDomain || defaultTrustDomain;
+  // Dapr's default Configuration has an ACL without app policies: every call of every sidecar
+  // comes here, and the global default decides without a key built to look one up.
+  const appPolicy = acl.policies.size === 0 ? undefined : acl.policies.get(policyKey(req.callerAppId, namespace));
+  if (!appPolicy) return decide(req, acl.defaultAction, "global", `no policy for app ${req.callerAppId} in namespace ${namespace}`);
   if (appPolicy.trustDomain !== trustDomain) {
-    return decide(acl.defaultAction, "global", `trust domain ${trustDomain} does not match the policy's ${appPolicy.trustDomain}`);
+    return decide(req, acl.defaultAction, "global", `trust domain ${trustDomain} does not match the policy's ${appPolicy.trustDomain}`);
   }
+  const verb = (req.httpVerb ?? "").toUpperCase();
 
   let action = acl.defaultAction;
   let policy: "app" | "global" = "global";
@@ -205,7 +197,15 @@ export function evaluateAccessControl(acl: AccessControlList | undefined, req: I
       why = `operation ${match.operation} matched`;
     }
   }
-  return decide(action, policy, why);
+  return decide(req, action, policy, why);
+}
+
+/** The decision for `action`; a denial's reason names the caller's SPIFFE ID, the operation and the verb (built only then). */
+function decide(req: InvocationRequest, action: string, policy: "app" | "global", why: string): AccessDecision {
+  if (action.toLowerCase() === "allow") return { allowed: true, policy, reason: why };
+  const id = `spiffe://${req.trustDomain || defaultTrustDomain}/ns/${req.callerNamespace || defaultNamespace}/${req.callerAppId ?? ""}`;
+  const verb = (req.httpVerb ?? "").toUpperCase() || "NONE";
+  return { allowed: false, policy, reason: `access control policy has denied access to id: ${id} operation: ${req.operation} verb: ${verb} (${why})` };
 }
 
 function policyKey(appId: string, namespace: string): string {
