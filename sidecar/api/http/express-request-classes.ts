@@ -43,6 +43,13 @@ function isExpressApp(handler: unknown): handler is ExpressLike {
 // (Node 20); were they ever classes, calling them would throw, so then we keep Node's own.
 const callable = (f: Function): boolean => !Function.prototype.toString.call(f).startsWith("class");
 
+/** The bytes a write of `chunk` adds to the body (a string in `encoding`, utf8 by default). */
+function bodyLength(chunk: unknown, encoding: unknown): number {
+  if (chunk === undefined || chunk === null) return 0;
+  if (typeof chunk === "string") return Buffer.byteLength(chunk, typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
+  return (chunk as Uint8Array).byteLength ?? 0;
+}
+
 /** One pair of classes per app: every server of an app (one per listening address) must share its `response`. */
 const classesOf = new WeakMap<object, RequestClasses>();
 
@@ -60,7 +67,23 @@ export function expressRequestClasses(handler: unknown): RequestClasses {
     (http.IncomingMessage as unknown as Function).call(this, socket);
   }
   AppRequest.prototype = handler.request;
-  class AppResponse extends http.ServerResponse {}
+  class AppResponse extends http.ServerResponse {
+    /**
+     * Body bytes written so far: Dapr's response-size metric counts what the handler wrote
+     * (http-metrics.ts), and an answer ended with a Buffer or piped has no Content-Length header to read.
+     */
+    bodyBytes = 0;
+
+    override write(chunk: unknown, ...rest: unknown[]): boolean {
+      this.bodyBytes += bodyLength(chunk, rest[0]);
+      return (super.write as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }
+
+    override end(chunk?: unknown, ...rest: unknown[]): this {
+      if (typeof chunk !== "function") this.bodyBytes += bodyLength(chunk, rest[0]);
+      return (super.end as (...a: unknown[]) => this)(chunk, ...rest);
+    }
+  }
   Object.setPrototypeOf(AppResponse.prototype, handler.response);
   handler.response = AppResponse.prototype;
   const classes: RequestClasses = {

@@ -51,4 +51,22 @@ describe("httpMetrics", () => {
     const latencyCounts = (await valuesOf("dapr_http_server_latency", appId)).filter((v) => v.metricName?.endsWith("_count")).map((v) => v.value);
     expect(latencyCounts).toEqual([2, 1, 1]);
   });
+
+  it("counts the response body the handler wrote, with or without a Content-Length header (ended with a Buffer, or streamed)", async () => {
+    const appId = "http-metrics-bytes-test";
+    const app = express();
+    app.use(httpMetrics(appId));
+    app.get("/whole", (_req, res) => void res.end(Buffer.alloc(300, 1)));
+    app.get("/streamed", (_req, res) => {
+      res.write("x".repeat(100));
+      res.write(Buffer.alloc(50));
+      res.end("é"); // two bytes in UTF-8
+    });
+    app.get("/sent", (_req, res) => void res.send("abcd"));
+    open = await listenHttp(app as unknown as http.RequestListener, 0, "127.0.0.1");
+    for (const p of ["whole", "streamed", "sent"]) expect((await (await fetch(`http://127.0.0.1:${open.port}/${p}`)).arrayBuffer()).byteLength).toBeGreaterThan(0);
+    const sums = async () => Object.fromEntries((await valuesOf("dapr_http_server_response_bytes", appId))
+      .filter((v) => v.metricName?.endsWith("_sum")).map((v) => [String(v.labels["path"]), v.value]));
+    await expect.poll(sums).toEqual({ "/whole": 300, "/streamed": 152, "/sent": 4 });
+  });
 });

@@ -91,7 +91,10 @@ export function httpMetrics(appId: string) {
       s.latency.observe(performance.now() - start);
       const inLen = Number(req.headers["content-length"] ?? 0);
       if (inLen > 0) r.requestBytes.observe(inLen);
-      const outLen = Number(res.getHeader("content-length") ?? 0);
+      // The body bytes the handler wrote, counted by the sidecar's response class (express-request-classes.ts);
+      // elsewhere its Content-Length, when the handler set one.
+      const written = (res as { bodyBytes?: number }).bodyBytes;
+      const outLen = written ?? Number(res.getHeader("content-length") ?? 0);
       s.responseBytes.observe(outLen);
     });
     next();

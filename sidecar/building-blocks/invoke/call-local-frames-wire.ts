@@ -64,9 +64,13 @@ export function creditFrame(bytes: number): Buffer {
   return out;
 }
 
+// grpc-js's status codes, read once: the bundle reaches a CommonJS module's exports through
+// a getter, and every framed call ends with an END frame on each side.
+const OK = grpc.status.OK;
+
 /** The END frame: OK, or the gRPC status the call ended with. */
-export function endFrame(code: grpc.status = grpc.status.OK, details = ""): Buffer {
-  if (code === grpc.status.OK) return END_OK;
+export function endFrame(code: grpc.status = OK, details = ""): Buffer {
+  if (code === OK) return END_OK;
   const text = Buffer.from(details);
   const out = Buffer.allocUnsafe(6 + text.length);
   out[0] = END;

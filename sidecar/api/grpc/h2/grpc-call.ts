@@ -10,6 +10,8 @@ import { codeForHttpStatus, GrpcStatusError, metadataOf, statusOf } from "./grpc
 
 // Read-ahead: the stream is paused once this many messages wait unread.
 const HIGH_WATER = 8;
+// Read once: the bundle reaches a CommonJS module's exports through a getter, and every call checks for OK.
+const OK = grpc.status.OK;
 
 export class H2GrpcCall {
   private readonly reader: FrameReader;
@@ -144,7 +146,7 @@ export class H2GrpcCall {
     if (this.localError) return this.localError;
     const status = statusOf(this.trailers) ?? statusOf(this.responseHeaders);
     if (status) {
-      if (status.code === grpc.status.OK) {
+      if (status.code === OK) {
         if (this.reader.midMessage) return new GrpcStatusError(grpc.status.INTERNAL, "the stream ended in the middle of a message");
         return null;
       }
