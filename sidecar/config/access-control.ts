@@ -161,7 +161,8 @@ export function evaluateAccessControl(acl: AccessControlList | undefined, req: I
   const trustDomain = req.trustDomain || defaultTrustDomain;
   // Dapr's default Configuration has an ACL without app policies: every call of every sidecar
   // comes here, and the global default decides without a key built to look one up.
-  const appPolicy = acl.policies.size === 0 ? undefined : acl.policies.get(policyKey(req.callerAppId, namespace));
+  if (acl.policies.size === 0) return decide(req, acl.defaultAction, "global", "no app policies are configured; global default action applies");
+  const appPolicy = acl.policies.get(policyKey(req.callerAppId, namespace));
   if (!appPolicy) return decide(req, acl.defaultAction, "global", `no policy for app ${req.callerAppId} in namespace ${namespace}`);
   if (appPolicy.trustDomain !== trustDomain) {
     return decide(req, acl.defaultAction, "global", `trust domain ${trustDomain} does not match the policy's ${appPolicy.trustDomain}`);

@@ -73,7 +73,8 @@ export async function callLocalStream(channel: CallerChannel, head: StreamReques
 
   const next = (): Promise<DecodedResponseMessage | undefined> => call.next().then(decodeOrEnd);
   try {
-    const first = await next();
+    // The first message read straight (not through next()): one promise less on every call.
+    const first = decodeOrEnd(await call.next());
     if (!first?.response) throw new Error("the target sidecar closed the stream without a response");
     const r = first.response;
     // The usual answer: one message, and the call already over (framed calls read its end with it).

@@ -17,7 +17,7 @@ import { callLocalStream, type StreamedAnswer } from "./call-local-stream-client
 import type { StreamRequestHead } from "./call-local-stream-codec.js";
 import { InternalClients, type Peer } from "./internal-client.js";
 import { readWhole } from "./stream-payloads.js";
-import { invokeMetrics, OutboundMetrics } from "./invoke-metrics.js";
+import { InboundMetrics, OutboundMetrics } from "./invoke-metrics.js";
 import { nextTraceparent } from "./tracing.js";
 import { UrlTargetClient } from "./url-target-client.js";
 import { createTracer, newSpanId, parseTraceparent, type Tracer } from "../../tracing/tracer.js";
@@ -89,6 +89,7 @@ export class InvokeCore {
   private readonly sampling: number;
   private readonly tracer: Tracer;
   private readonly outboundMetrics: OutboundMetrics;
+  private readonly inboundMetrics: InboundMetrics;
 
   constructor(
     private readonly rt: RuntimeContext,
@@ -104,6 +105,7 @@ export class InvokeCore {
     this.sampling = samplingRate(config);
     this.tracer = createTracer(config, rt.appId, rt.logger);
     this.outboundMetrics = new OutboundMetrics(rt.appId, "http");
+    this.inboundMetrics = new InboundMetrics(rt.appId);
   }
 
   validateMethod(method: string): string {
@@ -245,7 +247,7 @@ export class InvokeCore {
     } catch (err) {
       return Promise.reject(err);
     }
-    invokeMetrics.reqRecv.inc({ app_id: this.rt.appId, method: req.method });
+    this.inboundMetrics.received(req.method);
     const done = this.serverSpan(req.headers, req.method);
     if (!this.appChannel.streamInvoke) return this.inboundWhole(this.appChannel, req, done);
     // Object literals, not `{ ...appReq, body }`: a spread with more properties after it is slow in Node 20.
@@ -303,7 +305,7 @@ export class InvokeCore {
 
   async callLocalApp(req: Omit<InvokeRequest, "targetAppId">): Promise<InvokeResponse> {
     if (!this.appChannel) throw Errors.directInvokeNotReady("this sidecar has no app (--app-port is not set)");
-    invokeMetrics.reqRecv.inc({ app_id: this.rt.appId, method: req.method });
+    this.inboundMetrics.received(req.method);
     return this.appChannel.invoke({ method: req.method, verb: req.verb, query: req.query, headers: req.headers, body: req.body, contentType: req.contentType });
   }
 

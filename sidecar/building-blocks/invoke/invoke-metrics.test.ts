@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { invokeMetrics, OutboundMetrics } from "./invoke-metrics.js";
+import { InboundMetrics, invokeMetrics, OutboundMetrics } from "./invoke-metrics.js";
 
 /** The values of a metric's series whose app_id is `appId`, by their labels. */
 async function valuesOf(metric: { get(): Promise<{ values: { value: number; labels: Record<string, unknown> }[] }> }, appId: string) {
@@ -40,5 +40,23 @@ describe("OutboundMetrics", () => {
     expect(await valuesOf(invokeMetrics.reqSent, "om-test-reset")).toEqual([
       { value: 1, labels: { app_id: "om-test-reset", dest_app_id: "callee", method: "echo", type: "http" } },
     ]);
+  });
+});
+
+describe("InboundMetrics", () => {
+  it("counts requests received per method, on the series a direct update uses, also after a reset", async () => {
+    const m = new InboundMetrics("im-test-callee");
+    m.received("echo");
+    m.received("echo");
+    m.received("a/b");
+    expect(await valuesOf(invokeMetrics.reqRecv, "im-test-callee")).toEqual([
+      { value: 2, labels: { app_id: "im-test-callee", method: "echo" } },
+      { value: 1, labels: { app_id: "im-test-callee", method: "a/b" } },
+    ]);
+    invokeMetrics.reqRecv.inc({ app_id: "im-test-callee", method: "echo" });
+    expect((await valuesOf(invokeMetrics.reqRecv, "im-test-callee"))[0]!.value).toBe(3);
+    invokeMetrics.reqRecv.reset();
+    m.received("echo");
+    expect(await valuesOf(invokeMetrics.reqRecv, "im-test-callee")).toEqual([{ value: 1, labels: { app_id: "im-test-callee", method: "echo" } }]);
   });
 });

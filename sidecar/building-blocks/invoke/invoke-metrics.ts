@@ -83,3 +83,19 @@ export class OutboundMetrics {
     };
   }
 }
+
+/** The callee's series of requests received, one per method, looked up once and held (as OutboundMetrics). */
+export class InboundMetrics {
+  private readonly byMethod = new Map<string, CounterSeries>();
+
+  constructor(private readonly appId: string) {}
+
+  received(method: string): void {
+    let s = this.byMethod.get(method);
+    if (!s) {
+      s = invokeMetrics.reqRecv.series({ app_id: this.appId, method });
+      this.byMethod.set(method, s);
+    }
+    s.inc();
+  }
+}
