@@ -15,7 +15,7 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { cpuTimeMs, startBenchSidecar, type BenchSidecar } from "./bench-sidecar.js";
+import { cpuTimesMs, startBenchSidecar, type BenchSidecar } from "./bench-sidecar.js";
 import { closedLoop, median } from "./bench-stats.js";
 import { grpcCaller, httpCaller, trivialApp } from "./invoke-bench.js";
 
@@ -30,6 +30,8 @@ interface Pair {
 interface Round {
   callerUs: number;
   calleeUs: number;
+  /** User-space CPU of both (what the code runs; system time moves more with the machine's load). */
+  userUs: number;
   rate: number;
 }
 
@@ -49,14 +51,23 @@ async function startPair(label: string, cli: string, appPort: number, grpc: bool
 
 async function round(pair: Pair, ms: number): Promise<Round> {
   const pids = [pair.caller.proc.pid!, pair.callee.proc.pid!];
-  const before = pids.map(cpuTimeMs);
+  const before = pids.map(cpuTimesMs);
   const load = await closedLoop(pair.call, 16, ms);
-  const [callerMs, calleeMs] = pids.map((pid, i) => cpuTimeMs(pid) - before[i]!);
-  const calls = load.latenciesMs.length;
-  return { callerUs: (callerMs! * 1000) / calls, calleeUs: (calleeMs! * 1000) / calls, rate: load.throughput };
+  const used = pids.map((pid, i) => {
+    const now = cpuTimesMs(pid);
+    return { userMs: now.userMs - before[i]!.userMs, systemMs: now.systemMs - before[i]!.systemMs };
+  });
+  const perCall = (msUsed: number) => (msUsed * 1000) / load.latenciesMs.length;
+  return {
+    callerUs: perCall(used[0]!.userMs + used[0]!.systemMs),
+    calleeUs: perCall(used[1]!.userMs + used[1]!.systemMs),
+    userUs: perCall(used[0]!.userMs + used[1]!.userMs),
+    rate: load.throughput,
+  };
 }
 
-const show = (r: Round) => `caller ${r.callerUs.toFixed(1)} µs, callee ${r.calleeUs.toFixed(1)} µs, sum ${(r.callerUs + r.calleeUs).toFixed(1)} µs, ${r.rate.toFixed(0)} calls/s`;
+const show = (r: Round) =>
+  `caller ${r.callerUs.toFixed(1)} µs, callee ${r.calleeUs.toFixed(1)} µs, sum ${(r.callerUs + r.calleeUs).toFixed(1)} µs (user ${r.userUs.toFixed(1)}), ${r.rate.toFixed(0)} calls/s`;
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -83,14 +94,17 @@ async function main(): Promise<void> {
       const order = r % 2 === 0 ? [0, 1] : [1, 0];
       for (const i of order) results[i]!.push(await round(pairs[i]!, ms));
       const [a, b] = [results[0]!.at(-1)!, results[1]!.at(-1)!];
-      console.log(`round ${r + 1}: A ${show(a)} | B ${show(b)} | B/A CPU ${((b.callerUs + b.calleeUs) / (a.callerUs + a.calleeUs)).toFixed(3)}`);
+      console.log(`round ${r + 1}: A ${show(a)} | B ${show(b)} | B/A CPU ${((b.callerUs + b.calleeUs) / (a.callerUs + a.calleeUs)).toFixed(3)}, user ${(b.userUs / a.userUs).toFixed(3)}`);
     }
-    const med = results.map((rs) => ({ callerUs: median(rs.map((r) => r.callerUs)), calleeUs: median(rs.map((r) => r.calleeUs)), rate: median(rs.map((r) => r.rate)) }));
+    const med = results.map((rs) => ({
+      callerUs: median(rs.map((r) => r.callerUs)), calleeUs: median(rs.map((r) => r.calleeUs)), userUs: median(rs.map((r) => r.userUs)), rate: median(rs.map((r) => r.rate)),
+    }));
     const sumRatios = results[1]!.map((b, i) => (b.callerUs + b.calleeUs) / (results[0]![i]!.callerUs + results[0]![i]!.calleeUs));
+    const userRatios = results[1]!.map((b, i) => b.userUs / results[0]![i]!.userUs);
     console.log(`median A: ${show(med[0]!)}`);
     console.log(`median B: ${show(med[1]!)}`);
     console.log(`B/A: caller ${(med[1]!.callerUs / med[0]!.callerUs).toFixed(3)}, callee ${(med[1]!.calleeUs / med[0]!.calleeUs).toFixed(3)}, ` +
-      `sum per round (median) ${median(sumRatios).toFixed(3)}, rate ${(med[1]!.rate / med[0]!.rate).toFixed(3)}`);
+      `sum per round (median) ${median(sumRatios).toFixed(3)}, user per round (median) ${median(userRatios).toFixed(3)}, rate ${(med[1]!.rate / med[0]!.rate).toFixed(3)}`);
   } finally {
     for (const p of pairs) {
       await p.close();

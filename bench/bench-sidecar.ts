@@ -93,9 +93,15 @@ export function residentMiB(pid: number): number {
 
 /** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat (Linux). */
 export function cpuTimeMs(pid: number): number {
+  const { userMs, systemMs } = cpuTimesMs(pid);
+  return userMs + systemMs;
+}
+
+/** User and system CPU time a process has used so far, in ms, from /proc/<pid>/stat (Linux). */
+export function cpuTimesMs(pid: number): { userMs: number; systemMs: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
+  // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields,
+  // in clock ticks of USER_HZ = 100.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1000) / 100; // Linux reports clock ticks at USER_HZ = 100
+  return { userMs: Number(fields[11]) * 10, systemMs: Number(fields[12]) * 10 };
 }

@@ -35,21 +35,23 @@ export function serveDirectRoutes(app: express.Express, before: readonly Request
   // express app (express-request-classes.ts recognises it by these members).
   const handled = app as unknown as { handle: (req: Request, res: Response, next?: NextFunction) => void };
   const viaExpress = handled.handle.bind(app);
+  // What express sets as `req.route` on reaching a route (its Route object, shared by the route's requests).
+  const served = routes.map((route) => ({ route, info: { path: route.path } }));
   handled.handle = (req, res, next) => {
     const url = req.url;
-    for (const route of routes) {
+    for (const { route, info } of served) {
       if (!route.match(url)) continue;
       // Born with the app's prototypes on the sidecar's servers (express-request-classes.ts);
       // elsewhere given them here, as app.handle would.
       if (Object.getPrototypeOf(req) !== app.request) Object.setPrototypeOf(req, app.request);
       if (Object.getPrototypeOf(res) !== app.response) Object.setPrototypeOf(res, app.response);
-      return serveDirect(route, before, fail, req, res);
+      return serveDirect(route, info, before, fail, req, res);
     }
     viaExpress(req, res, next);
   };
 }
 
-function serveDirect(route: DirectRoute, before: readonly RequestHandler[], fail: ErrorAnswer, req: Request, res: Response): void {
+function serveDirect(route: DirectRoute, info: { path: string }, before: readonly RequestHandler[], fail: ErrorAnswer, req: Request, res: Response): void {
   // What express's app.handle and router would have set on the way to the route.
   req.res = res;
   res.req = req;
@@ -65,7 +67,7 @@ function serveDirect(route: DirectRoute, before: readonly RequestHandler[], fail
         return;
       }
       // Set as express sets it, on reaching the route: a request stopped before has none (metrics label it "").
-      (req as { route?: unknown }).route = { path: route.path };
+      (req as { route?: unknown }).route = info;
       route.handle(req, res);
     } catch (thrown) {
       fail(thrown, req, res);

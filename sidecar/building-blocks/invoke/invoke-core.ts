@@ -130,7 +130,7 @@ export class InvokeCore {
    * whole request body at hand).
    */
   canStream(targetAppId: string, method: string): boolean {
-    if (!targetAppId || /^https?:\/\//i.test(targetAppId)) return false;
+    if (!targetAppId || isUrlTarget(targetAppId)) return false;
     const { appId } = splitTarget(targetAppId, this.rt.namespace);
     return !this.rt.policies.endpointPolicy(appId, `${appId}:${method}`).hasRetries;
   }
@@ -321,7 +321,7 @@ export class InvokeCore {
    * CallLocal, through grpc-js and protobufjs on both sides, cost ~25 % more CPU per call.
    */
   private async callTarget(appId: string, namespace: string, req: InvokeRequest, signal: AbortSignal): Promise<InvokeResponse> {
-    if (/^https?:\/\//i.test(appId)) return this.urlTargets.call(appId, req, signal);
+    if (isUrlTarget(appId)) return this.urlTargets.call(appId, req, signal);
     const r = await this.callSidecar(appId, namespace, req, req.headers, signal);
     if (Buffer.isBuffer(r.body)) return { status: r.status, headers: r.headers, contentType: r.contentType, body: r.body };
     // A timeout while the body is still coming cancels the call (destroying the body cancels the stream).
@@ -343,10 +343,18 @@ const classifyByStatus: RunOptions<{ status: number }> = {
 
 /** `orders.prod` -> app orders in namespace prod; a URL is kept whole. */
 export function splitTarget(target: string, defaultNamespace: string): { appId: string; namespace: string } {
-  if (/^https?:\/\//i.test(target)) return { appId: target, namespace: defaultNamespace };
+  if (isUrlTarget(target)) return { appId: target, namespace: defaultNamespace };
   const dot = target.lastIndexOf(".");
   if (dot <= 0) return { appId: target, namespace: defaultNamespace };
   return { appId: target.slice(0, dot), namespace: target.slice(dot + 1) };
+}
+
+const urlTarget = /^https?:\/\//i;
+
+/** A plain HTTP URL as the target (not an app id). Checked three times a call: the regex only runs for a leading 'h'. */
+function isUrlTarget(target: string): boolean {
+  const c = target.charCodeAt(0) | 0x20; // lower-cased
+  return c === 104 /* 'h' */ && urlTarget.test(target);
 }
 
 function safeDecode(s: string): string {
