@@ -146,6 +146,23 @@ describe("evaluateAccessControl (Dapr's documented scenarios)", () => {
   });
 });
 
+describe("evaluateAccessControl without app policies (Dapr's default Configuration)", () => {
+  it("decides every caller by the global default, still refuses a method it cannot normalise, and names the caller only when denying", () => {
+    const allowAll = acl({ defaultAction: "allow", trustDomain: "public" })!;
+    expect(allowAll.policies.size).toBe(0);
+    expect(evaluateAccessControl(allowAll, call({}))).toEqual({ allowed: true, policy: "global", reason: "no app policies are configured; global default action applies" });
+    expect(evaluateAccessControl(allowAll, call({ callerAppId: undefined })).allowed).toBe(true);
+    expect(evaluateAccessControl(allowAll, call({ operation: "/op1%zz" })).allowed).toBe(false);
+
+    const denyAll = acl({ defaultAction: "deny", trustDomain: "public", policies: [] })!;
+    expect(evaluateAccessControl(denyAll, call({ callerAppId: "orders", callerNamespace: "shop", operation: "/pay", httpVerb: "" }))).toEqual({
+      allowed: false,
+      policy: "global",
+      reason: "access control policy has denied access to id: spiffe://public/ns/shop/orders operation: /pay verb: NONE (no app policies are configured; global default action applies)",
+    });
+  });
+});
+
 describe("normalizeOperation", () => {
   it.each([
     ["/a//b/", "/a/b"],
