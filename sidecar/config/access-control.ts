@@ -157,11 +157,11 @@ export function evaluateAccessControl(acl: AccessControlList | undefined, req: I
     return { allowed: false, policy: "global", reason: `error in method normalization: ${(err as Error).message}` };
   }
 
-  const namespace = req.callerNamespace || defaultNamespace;
-  const trustDomain = req.trustDomain || defaultTrustDomain;
   // Dapr's default Configuration has an ACL without app policies: every call of every sidecar
   // comes here, and the global default decides without a key built to look one up.
   if (acl.policies.size === 0) return decide(req, acl.defaultAction, "global", "no app policies are configured; global default action applies");
+  const namespace = req.callerNamespace || defaultNamespace;
+  const trustDomain = req.trustDomain || defaultTrustDomain;
   const appPolicy = acl.policies.get(policyKey(req.callerAppId, namespace));
   if (!appPolicy) return decide(req, acl.defaultAction, "global", `no policy for app ${req.callerAppId} in namespace ${namespace}`);
   if (appPolicy.trustDomain !== trustDomain) {
