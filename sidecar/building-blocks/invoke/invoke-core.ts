@@ -28,6 +28,7 @@ export interface InvokeRequest {
   method: string;
   verb: string;
   query: string;
+  /** Headers for the callee. An outbound call adds Dapr's caller headers to this very object: pass one of the call's own. */
   headers: Record<string, string>;
   body: Buffer;
   contentType?: string;
@@ -199,17 +200,17 @@ export class InvokeCore {
     if (!req.targetAppId) throw Errors.directInvokeNoAppId();
     this.validateMethod(req.method);
     const { appId, namespace } = splitTarget(req.targetAppId, req.targetNamespace ?? this.rt.namespace);
-    // Copied key by key, then set: in Node 20's V8 a spread object literal with more
-    // properties after the spread costs about a microsecond (a fresh map per object).
-    const headers: Record<string, string> = {};
-    for (const k in req.headers) if (k !== "__proto__") headers[k] = req.headers[k]!;
+    // The call's own headers object (InvokeRequest.headers), given Dapr's caller headers in place:
+    // every adapter builds a fresh one per call, and a copy was a share of each call's work.
+    const headers = req.headers;
+    const incomingTrace = headers["traceparent"];
     headers["dapr-caller-app-id"] = this.rt.appId;
     headers["dapr-caller-namespace"] = this.rt.namespace;
     headers["dapr-callee-app-id"] = appId;
-    headers["traceparent"] = nextTraceparent(req.headers["traceparent"], this.sampling);
+    headers["traceparent"] = nextTraceparent(incomingTrace, this.sampling);
     const policy = this.rt.policies.endpointPolicy(appId, `${appId}:${req.method}`);
     const start = performance.now();
-    const span = this.clientSpan(req.headers["traceparent"], headers["traceparent"], appId, req.method);
+    const span = this.clientSpan(incomingTrace, headers["traceparent"], appId, req.method);
     const series = this.outboundMetrics.of(appId, req.method);
     series.sent.inc();
     try {
