@@ -79,8 +79,12 @@ export interface FakeCollector {
   /** The value for tracing.otel.endpointAddress (host:port, no scheme, as Dapr's docs write it). */
   endpoint: string;
   spans: ReceivedSpan[];
-  /** Request headers (HTTP) or metadata (gRPC) of each export, lower-case keys. */
-  requests: { path: string; headers: Record<string, string> }[];
+  /**
+   * Request headers (HTTP) or metadata (gRPC) of each export, lower-case keys, and the service
+   * names of the spans it carried (a test run in parallel with others can get a stray export on
+   * its port, from a sidecar elsewhere pointed at a collector that is gone).
+   */
+  requests: { path: string; headers: Record<string, string>; services: string[] }[];
   /** When set, exports are answered with this partial success (spans still recorded). */
   partialSuccess?: { rejected_spans: number; error_message: string };
   close(): Promise<void>;
@@ -88,6 +92,10 @@ export interface FakeCollector {
 
 function exportResponse(c: FakeCollector): Buffer {
   return exportMethod.responseSerialize(c.partialSuccess ? { partial_success: c.partialSuccess } : {});
+}
+
+function servicesOf(spans: ReceivedSpan[]): string[] {
+  return [...new Set(spans.map((s) => s.serviceName))];
 }
 
 /** An OTLP/HTTP receiver: protobuf POSTs to /v1/traces are decoded; anything else gets 404 or 415. */
@@ -98,10 +106,18 @@ export async function startOtlpHttpCollector(): Promise<FakeCollector> {
     const chunks: Buffer[] = [];
     req.on("data", (d: Buffer) => chunks.push(d));
     req.on("end", () => {
-      c.requests.push({ path: req.url ?? "", headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])) });
-      if (req.method !== "POST" || req.url !== "/v1/traces") return void res.writeHead(404).end();
-      if (req.headers["content-type"] !== "application/x-protobuf") return void res.writeHead(415).end();
-      c.spans.push(...decodeExportRequest(Buffer.concat(chunks)));
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+      if (req.method !== "POST" || req.url !== "/v1/traces") {
+        c.requests.push({ path: req.url ?? "", headers, services: [] });
+        return void res.writeHead(404).end();
+      }
+      if (req.headers["content-type"] !== "application/x-protobuf") {
+        c.requests.push({ path: req.url, headers, services: [] });
+        return void res.writeHead(415).end();
+      }
+      const spans = decodeExportRequest(Buffer.concat(chunks));
+      c.requests.push({ path: req.url, headers, services: servicesOf(spans) });
+      c.spans.push(...spans);
       res.writeHead(200, { "content-type": "application/x-protobuf" }).end(exportResponse(c));
     });
   });
@@ -117,9 +133,10 @@ export async function startOtlpGrpcCollector(): Promise<FakeCollector> {
   server.addService(service as unknown as grpc.ServiceDefinition, {
     Export: (call: grpc.ServerUnaryCall<RequestMsg, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       const md = call.metadata.getMap();
-      c.requests.push({ path: exportMethod.path, headers: Object.fromEntries(Object.entries(md).map(([k, v]) => [k, String(v)])) });
       // Re-encode the decoded request so the same flattening serves both transports.
-      c.spans.push(...decodeExportRequest(exportMethod.requestSerialize(call.request)));
+      const spans = decodeExportRequest(exportMethod.requestSerialize(call.request));
+      c.requests.push({ path: exportMethod.path, headers: Object.fromEntries(Object.entries(md).map(([k, v]) => [k, String(v)])), services: servicesOf(spans) });
+      c.spans.push(...spans);
       cb(null, c.partialSuccess ? { partial_success: c.partialSuccess } : {});
     },
   });
