@@ -31,8 +31,12 @@ function verbOf(m: ProtoInvokeRequest): string {
 async function invokeWhole(core: InvokeCore, req: InvokeRequest): Promise<InvokeResponse> {
   if (!core.canStream(req.targetAppId, req.method)) return core.invoke(req);
   const body = req.body.length <= STREAM_CHUNK_BYTES ? req.body : chunked(once(req.body));
-  const r = await core.invokeStream({ ...req, body });
-  return { ...r, body: Buffer.isBuffer(r.body) ? r.body : await readWhole(r.body) };
+  // Object literals, not spreads with a property after them: those cost about a microsecond each in Node 20.
+  const r = await core.invokeStream({
+    targetAppId: req.targetAppId, targetNamespace: req.targetNamespace, method: req.method, verb: req.verb,
+    query: req.query, headers: req.headers, body, contentType: req.contentType,
+  });
+  return { status: r.status, headers: r.headers, contentType: r.contentType, body: Buffer.isBuffer(r.body) ? r.body : await readWhole(r.body) };
 }
 
 async function* once(body: Buffer): AsyncGenerator<Buffer> {
