@@ -112,6 +112,11 @@ class FramesConnection {
     return writeWithBackpressure(this.socket, frame);
   }
 
+  /** Writes bytes that end the request (its last message with the END frame after it). */
+  writeWhole(bytes: Buffer): void {
+    this.socket.write(bytes);
+  }
+
   /**
    * Writes the request's last frames in one go: a small one copied into one buffer with
    * the END frame (one plain write costs less than a corked pair), a large one corked.
@@ -221,12 +226,16 @@ export class FramesCall implements CallerStream {
     return this.conn.write(frame);
   }
 
-  endWithFrame(frame?: Buffer): void {
+  /** The END frame: callLocalStream encodes a call's last message with it (see endWithFrame). */
+  readonly lastFrameTrailer = endFrame();
+
+  endWithFrame(frame?: Buffer, trailed = false): void {
     if (this.requestEnded || this.outcome !== undefined || !this.conn.writable) return;
     this.requestEnded = true;
     // A whole request goes at once, over the window if need be (the callee grants it back as it reads).
-    if (frame) this.credit -= frame.length;
-    this.conn.writeLast(frame, endFrame());
+    if (frame) this.credit -= trailed ? frame.length - this.lastFrameTrailer.length : frame.length;
+    if (frame && trailed) this.conn.writeWhole(frame);
+    else this.conn.writeLast(frame, this.lastFrameTrailer);
   }
 
   credited(bytes: number): void {

@@ -25,8 +25,13 @@ export interface StreamedAnswer {
 export interface CallerStream {
   /** Sends one framed message; resolves when the transport can take more (or the call is over). */
   sendFrame(frame: Buffer): Promise<void>;
-  /** No more of the request, after one last framed message if given. */
-  endWithFrame(frame?: Buffer): void;
+  /**
+   * No more of the request, after one last framed message if given. `trailed`: the frame's buffer
+   * already ends with `lastFrameTrailer` (encoded with it, so it goes out in one write without a copy).
+   */
+  endWithFrame(frame?: Buffer, trailed?: boolean): void;
+  /** What this transport sends after a call's last message (the framed transport's END frame); none on HTTP/2. */
+  readonly lastFrameTrailer?: Buffer;
   end(): void;
   /** Ends the call from this side; the reader sees CANCELLED. */
   cancel(): void;
@@ -63,7 +68,8 @@ export async function callLocalStream(channel: CallerChannel, head: StreamReques
   }
 
   if (body === undefined || Buffer.isBuffer(body)) {
-    call.endWithFrame(encodeRequestFrame(head, { data: body ?? NO_BODY, seq: 0 }));
+    const trailer = call.lastFrameTrailer;
+    call.endWithFrame(encodeRequestFrame(head, { data: body ?? NO_BODY, seq: 0 }, trailer), trailer !== undefined);
   } else {
     pump(call, head, body).catch(() => {
       // The caller's body broke off (client went away): the call cannot complete.

@@ -216,4 +216,11 @@ describe("CallLocalStream response encoding (callee)", () => {
     const trailer = Buffer.from([0x80, 0, 0, 0, 0]);
     expect(encodeResponseFrame(head, { data: Buffer.from("ok"), seq: 0 }, trailer)).toEqual(Buffer.concat([frame, trailer]));
   });
+
+  it("carries given trailing bytes after a request frame too", () => {
+    const head = { method: "m", contentType: "text/plain", verb: "POST", query: "a=1", metadata: { "dapr-caller-app-id": "orders" } };
+    const payload = { data: Buffer.from("hello"), seq: 0 };
+    const trailer = Buffer.from([0x80, 0, 0, 0, 0]);
+    expect(encodeRequestFrame(head, payload, trailer)).toEqual(Buffer.concat([encodeRequestFrame(head, payload), trailer]));
+  });
 });

@@ -164,14 +164,15 @@ export function encodeRequestMessage(head: StreamRequestHead | undefined, payloa
 /**
  * The same message, already framed for the wire (the 5-byte gRPC message
  * prefix first): one buffer and one copy of the payload, where encoding then
- * framing would copy it twice.
+ * framing would copy it twice. `trailer`: bytes to follow the frame in the
+ * same buffer (the framed transport's END frame after a call's last message).
  */
-export function encodeRequestFrame(head: StreamRequestHead | undefined, payload: StreamPayload | undefined): Buffer {
-  return encodeRequest(head, payload, 5);
+export function encodeRequestFrame(head: StreamRequestHead | undefined, payload: StreamPayload | undefined, trailer?: Buffer): Buffer {
+  return encodeRequest(head, payload, 5, trailer);
 }
 
 /** `prefix`: 0 for the bare message, 5 for a gRPC frame (the header written first). */
-function encodeRequest(head: StreamRequestHead | undefined, payload: StreamPayload | undefined, prefix: 0 | 5): Buffer {
+function encodeRequest(head: StreamRequestHead | undefined, payload: StreamPayload | undefined, prefix: 0 | 5, trailer?: Buffer): Buffer {
   // Sizing pass: every string's UTF-8 length, in the order the writing pass uses them.
   const { lens, str } = stringSizer();
   let requestSize = 0, invokeSize = 0, extSize = 0;
@@ -191,7 +192,7 @@ function encodeRequest(head: StreamRequestHead | undefined, payload: StreamPaylo
   const { seq, size: payloadSize } = payloadFieldSize(payload);
   const total = (head ? delimited(requestSize) : 0) + (payload ? delimited(payloadSize) : 0);
 
-  const w = new Writer(Buffer.allocUnsafe(prefix + total));
+  const w = new Writer(Buffer.allocUnsafe(prefix + total + (trailer?.length ?? 0)));
   if (prefix) {
     w.buf[0] = 0; // not compressed
     w.buf.writeUInt32BE(total, 1);
@@ -228,6 +229,7 @@ function encodeRequest(head: StreamRequestHead | undefined, payload: StreamPaylo
   }
   if (payload) writePayload(w, payload, payloadSize, seq);
   if (w.pos !== prefix + total) throw new Error(`CallLocalStream request encoding: wrote ${w.pos - prefix} bytes, sized ${total}`);
+  trailer?.copy(w.buf, w.pos);
   return w.buf;
 }
 
