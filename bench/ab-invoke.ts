@@ -38,13 +38,9 @@ interface Round {
 async function startPair(label: string, cli: string, appPort: number, grpc: boolean, nodeArgs: string): Promise<Pair> {
   // Each pair has its own home, so each caller finds its own build's callee.
   const home = mkdtempSync(path.join(os.tmpdir(), `dapr-ts-ab-${label}-`));
-  // startBenchSidecar reads BENCH_NODE_ARGS when it spawns.
-  const saved = process.env.BENCH_NODE_ARGS;
-  process.env.BENCH_NODE_ARGS = `${saved ?? ""} ${nodeArgs}`;
-  const callee = await startBenchSidecar("bench-callee", ["--app-port", String(appPort)], { cli, home });
-  const caller = await startBenchSidecar("bench-caller", [], { cli, home });
-  if (saved === undefined) delete process.env.BENCH_NODE_ARGS;
-  else process.env.BENCH_NODE_ARGS = saved;
+  const opts = { cli, home, nodeArgs: nodeArgs.split(" ").filter(Boolean) };
+  const callee = await startBenchSidecar("bench-callee", ["--app-port", String(appPort)], opts);
+  const caller = await startBenchSidecar("bench-caller", [], opts);
   const client = grpc ? grpcCaller(caller.grpcPort) : httpCaller(caller.httpPort);
   return { label, caller, callee, call: client.call, close: () => client.close() };
 }

@@ -32,8 +32,11 @@ export interface BenchSidecar {
   stop(): Promise<void>;
 }
 
-/** `cli`: another build's dist/bundle/main.js (A/B runs); `home`: its DAPR_TS_HOME (sidecars that must find each other share one). */
-export async function startBenchSidecar(appId: string, args: string[] = [], opts: { cli?: string; home?: string } = {}): Promise<BenchSidecar> {
+/**
+ * `cli`: another build's dist/bundle/main.js (A/B runs); `home`: its DAPR_TS_HOME (sidecars that must
+ * find each other share one); `nodeArgs`: node options for this sidecar only (after BENCH_NODE_ARGS).
+ */
+export async function startBenchSidecar(appId: string, args: string[] = [], opts: { cli?: string; home?: string; nodeArgs?: string[] } = {}): Promise<BenchSidecar> {
   const cliPath = opts.cli ?? benchCliPath;
   if (!existsSync(cliPath)) throw new Error(`${cliPath} not found: run 'make build' first`);
   const [httpPort, grpcPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
@@ -43,6 +46,7 @@ export async function startBenchSidecar(appId: string, args: string[] = [], opts
   const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF] : [];
   // BENCH_NODE_ARGS="--prof ..." passes other node options (e.g. V8's tick profiler, which also sees native code).
   if (process.env.BENCH_NODE_ARGS) prof.push(...process.env.BENCH_NODE_ARGS.split(" ").filter(Boolean));
+  if (opts.nodeArgs) prof.push(...opts.nodeArgs);
   const proc = spawn(process.execPath, [
     ...prof, cliPath, "sidecar", "--app-id", appId, "--log-level", "warn",
     "--dapr-http-port", String(httpPort), "--dapr-grpc-port", String(grpcPort), "--metrics-port", String(metricsPort),
